@@ -1,0 +1,47 @@
+# Two commands do everything on a fresh machine: `make chat` and `make test`.
+# Each target bootstraps its own virtual environment in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+# torch must arrive as the CPU build before sentence-transformers, or pip pulls a CUDA build.
+TORCH := torch==2.13.0
+
+.PHONY: chat test lint unit install install-dev bench clean
+
+chat: install
+	$(BIN)/trustcoach db upgrade --quiet
+	$(BIN)/trustcoach chat $(ARGS)
+
+test: install-dev lint unit
+
+lint: install-dev
+	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python benchmarks/core_bench.py
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

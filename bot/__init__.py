@@ -1,0 +1,1 @@
+"""TrustCoach: a bilingual coach for trust and emotions in buyer-supplier relationships."""

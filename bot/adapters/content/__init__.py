@@ -1,0 +1,1 @@
+"""Loading and validating the content files of knowledge/ and prompts/."""

@@ -1,0 +1,81 @@
+"""Settings from TRUSTCOACH_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "TRUSTCOACH_"
+
+
+class ConfigError(ValueError):
+    """A setting has a bad value; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the coach, with embedded defaults that work offline on a fresh machine."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("trustcoach", appauthor=False)),
+        description="Folder for the SQLite database and caches.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; SQLite in data_dir if unset.",
+    )
+    default_language: Literal["en", "fr"] = Field(
+        default="en", description="Language for users whose channel does not say."
+    )
+    model_path: str | None = Field(
+        default=None,
+        description="sentence-transformers model directory or name; the packaged all-MiniLM-L6-v2 if unset.",
+    )
+    knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge", description="Content folder.")
+    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Message templates folder.")
+    telegram_token: SecretStr | None = Field(default=None, description="Bot token from BotFather.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
+        return value or None
+
+    @field_validator("knowledge_dir", "prompts_dir")
+    @classmethod
+    def _existing_folder(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"folder {value} does not exist")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL to connect to: the configured one or SQLite in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'trustcoach.db'}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning a validation error into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        given = first.get("input")
+        shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {message}{shown}") from error

@@ -1,0 +1,43 @@
+"""User-facing texts, looked up by key and language and filled with named values."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+from bot.domain.framework import LANGUAGES, Language
+
+
+class MessageError(KeyError):
+    """A text key is missing, or a placeholder was left unfilled."""
+
+
+def placeholders(template: str) -> set[str]:
+    """Return the named placeholders of a str.format template."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Messages:
+    """The catalogue of user-facing texts in every supported language."""
+
+    def __init__(self, texts: Mapping[Language, Mapping[str, str]]) -> None:
+        self._texts = {language: dict(texts[language]) for language in LANGUAGES}
+
+    def text(self, language: Language, key: str, **values: object) -> str:
+        """Return the text for a key in a language, with its placeholders filled."""
+        try:
+            template = self._texts[language][key]
+        except KeyError as error:
+            raise MessageError(f"no '{key}' text in {language}") from error
+        try:
+            return template.format(**values)
+        except KeyError as error:
+            raise MessageError(f"'{key}' needs a value for {error}") from error
+
+    def keys(self, language: Language) -> set[str]:
+        """Return the keys known in a language."""
+        return set(self._texts[language])
+
+    def template(self, language: Language, key: str) -> str:
+        """Return a raw template, placeholders unfilled."""
+        return self._texts[language][key]

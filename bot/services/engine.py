@@ -1,0 +1,63 @@
+"""The dialogue engine: one inbound event and the stored state in, replies out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.domain.content import Content
+from bot.domain.dialogue import Inbound, Reply, Start, User
+from bot.domain.framework import Language
+from bot.services import router
+from bot.services.ports import Clock, UnitOfWork
+from bot.services.turn import Turn
+
+
+class DialogueEngine:
+    """Channel-neutral coach: every channel turns its updates into events and renders replies.
+
+    The engine keeps nothing in memory between events: the state of each conversation lives in
+    the database, so any process can continue any user's conversation.
+    """
+
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        content: Content,
+        clock: Clock,
+        default_language: Language = "en",
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self._content = content
+        self._clock = clock
+        self._default_language = default_language
+
+    @property
+    def content(self) -> Content:
+        """The framework, instruments and texts the engine speaks with."""
+        return self._content
+
+    def handle(self, channel: str, external_id: str, event: Inbound) -> list[Reply]:
+        """Handle one event in one transaction; on any error nothing of it is stored."""
+        with self._unit_of_work() as uow:
+            user = uow.users.find(channel, external_id)
+            if user is None:
+                user = uow.users.add(self._new_user(channel, external_id, event))
+            turn = Turn(user=user, uow=uow, content=self._content, now=self._clock.now())
+            replies = router.handle(turn, event)
+            uow.users.save(user)
+            uow.commit()
+        return replies
+
+    def language_of(self, channel: str, external_id: str) -> Language:
+        """Return the language a user speaks with the coach (the default for unknown users)."""
+        with self._unit_of_work() as uow:
+            user = uow.users.find(channel, external_id)
+        return user.language if user is not None else self._default_language
+
+    def text(self, language: Language, key: str, **values: object) -> str:
+        """Return a user-facing text, for channel-level messages such as errors."""
+        return self._content.messages.text(language, key, **values)
+
+    def _new_user(self, channel: str, external_id: str, event: Inbound) -> User:
+        language = event.language if isinstance(event, Start) and event.language else self._default_language
+        return User(channel=channel, external_id=external_id, language=language)

@@ -1,0 +1,78 @@
+"""The ports the services need; adapters implement them, tests use the fakes in tests/fakes.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.domain.assessment import AssessmentSession, InstrumentId
+from bot.domain.dialogue import User
+from bot.domain.progress import AssessmentResult
+
+
+class UserRepository(Protocol):
+    """Users by channel and external id."""
+
+    def find(self, channel: str, external_id: str) -> User | None:
+        """Return the user and lock their row until the unit of work ends, or None."""
+
+    def add(self, user: User) -> User:
+        """Store a new user and return it with its id."""
+
+    def save(self, user: User) -> None:
+        """Write back a user's language, role, focus and dialogue state."""
+
+
+class SessionRepository(Protocol):
+    """Assessment sessions with their answers."""
+
+    def get(self, session_id: int) -> AssessmentSession | None:
+        """Return a session by id, or None."""
+
+    def open_session(self, user_id: int, instrument: InstrumentId) -> AssessmentSession | None:
+        """Return the user's latest active or paused session of an instrument, or None."""
+
+    def add(self, session: AssessmentSession) -> AssessmentSession:
+        """Store a new session and return it with its id."""
+
+    def save(self, session: AssessmentSession) -> None:
+        """Write back a session's status, position and answers."""
+
+
+class ResultRepository(Protocol):
+    """Results of completed assessments."""
+
+    def add(self, result: AssessmentResult) -> AssessmentResult:
+        """Store a result and return it with its id."""
+
+    def for_user(self, user_id: int) -> list[AssessmentResult]:
+        """Return a user's results, oldest first."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything written inside it is committed together or not at all."""
+
+    users: UserRepository
+    sessions: SessionRepository
+    results: ResultRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+
+    def commit(self) -> None:
+        """Make the changes of this unit of work durable."""
+
+
+class Clock(Protocol):
+    """The current time, replaceable in tests."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware (UTC)."""

@@ -1,0 +1,329 @@
+"""Routes an inbound event to the step of the conversation it belongs to."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+from bot.domain.assessment import InstrumentId
+from bot.domain.dialogue import Choice, Inbound, Option, Reply, Start, Text
+from bot.domain.framework import as_language, as_role
+from bot.services import assessment_flow, onboarding, progress_flow
+from bot.services.turn import Turn
+
+# Longer messages are cut before they are read: nothing the coach does needs more.
+MAX_TEXT_LENGTH = 4000
+
+CommandHandler = Callable[[Turn, str], list[Reply]]
+
+
+def handle(turn: Turn, event: Inbound) -> list[Reply]:
+    """Return the coach's replies to one event, updating the user's state on the way."""
+    if isinstance(event, Start):
+        return on_start(turn, event)
+    if not turn.user.state and isinstance(event, Text) and not event.text.strip().startswith("/"):
+        # A first message that is not /start still deserves the greeting and setup.
+        return on_start(turn, Start())
+    if isinstance(event, Choice):
+        return on_choice(turn, event.option_id)
+    return on_text(turn, event.text)
+
+
+def on_start(turn: Turn, event: Start) -> list[Reply]:
+    """Greet a new user (asking what the channel did not say) or welcome one back."""
+    is_new = not turn.user.language_confirmed and turn.user.role is None
+    if event.language is not None:
+        turn.user.language = event.language
+        turn.user.language_confirmed = True
+    if event.role is not None:
+        turn.user.role = event.role
+    if not turn.user.language_confirmed:
+        return onboarding.ask_language(turn)
+    if is_new or turn.user.role is None:
+        greeting = [turn.reply("welcome")]
+        return greeting + (onboarding.ask_role(turn) if turn.user.role is None else onboarding.menu(turn))
+    if turn.flow in ("assessment", "resume"):
+        return [turn.reply("welcome_back_paused"), *current_prompt(turn)]
+    return [turn.reply("welcome_back"), *onboarding.menu(turn)]
+
+
+def on_text(turn: Turn, raw: str) -> list[Reply]:
+    """Handle typed text: a command, an option typed by key or label, or a step's own input."""
+    text = _clean(raw)
+    if not text:
+        return [turn.reply("empty_message"), *current_prompt(turn)]
+    if text.startswith("/"):
+        return on_command(turn, text)
+    option = _typed_option(turn, text)
+    if option is not None:
+        return on_choice(turn, option.id)
+    if turn.flow == "assessment":
+        return assessment_flow.on_text(turn, text) or stale(turn)
+    if turn.flow in ("language", "role"):
+        return [turn.reply("pick_an_option"), *current_prompt(turn)]
+    return [turn.reply("free_text_not_yet"), *onboarding.menu(turn)]
+
+
+def on_choice(turn: Turn, option_id: str) -> list[Reply]:
+    """Handle the choice of an offered option; a stale or forged one changes nothing."""
+    verb, _, argument = option_id.partition(":")
+    handler = CHOICES.get(verb)
+    replies = handler(turn, argument) if handler is not None else None
+    return replies if replies is not None else stale(turn)
+
+
+def on_command(turn: Turn, text: str) -> list[Reply]:
+    """Run a slash command, keeping any assessment in progress intact."""
+    word, _, argument = text[1:].partition(" ")
+    name = COMMAND_ALIASES.get(word.casefold().split("@")[0], word.casefold())
+    handler = COMMANDS.get(name)
+    if handler is None:
+        return [turn.reply("unknown_command", command="/" + word[:30]), *current_prompt(turn)]
+    return handler(turn, argument.strip())
+
+
+def stale(turn: Turn) -> list[Reply]:
+    """Answer a button that no longer matches the conversation, and show where it stands."""
+    return [turn.reply("stale_option"), *current_prompt(turn)]
+
+
+def current_prompt(turn: Turn) -> list[Reply]:
+    """Repeat the question the conversation is waiting on (the menu when idle)."""
+    flow = turn.flow
+    if flow == "language":
+        return onboarding.ask_language(turn)
+    if flow == "role":
+        return onboarding.ask_role(turn)
+    if flow in ("assessment", "resume"):
+        on_screen = assessment_flow.session_on_screen(turn)
+        if on_screen is None:
+            return onboarding.menu(turn)
+        if flow == "resume":
+            return assessment_flow.offer_resume(turn, on_screen)
+        return assessment_flow.ask(turn, on_screen)
+    if flow == "focus_offer":
+        return [progress_flow.offer_focus(turn, str(turn.state_value("competency")))]
+    if flow == "focus":
+        return progress_flow.show_focus(turn)
+    if flow == "focus_register":
+        return progress_flow.pick_register(turn)
+    if flow == "focus_competency":
+        return progress_flow.pick_competency(turn, str(turn.state_value("register")))
+    return onboarding.menu(turn)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def _cmd_start(turn: Turn, _argument: str) -> list[Reply]:
+    return on_start(turn, Start())
+
+
+def _cmd_help(turn: Turn, _argument: str) -> list[Reply]:
+    position = assessment_flow.current_position(turn)
+    if position is None:
+        return [onboarding.help_text(turn)]
+    return [onboarding.help_text(turn), turn.reply("help_in_assessment", position=position), *current_prompt(turn)]
+
+
+def _cmd_check(turn: Turn, _argument: str) -> list[Reply]:
+    return _start_instrument(turn, InstrumentId.QUICK)
+
+
+def _cmd_assess(turn: Turn, _argument: str) -> list[Reply]:
+    return _start_instrument(turn, InstrumentId.FULL)
+
+
+def _start_instrument(turn: Turn, instrument: InstrumentId) -> list[Reply]:
+    on_screen = assessment_flow.session_on_screen(turn)
+    if on_screen is not None and on_screen.instrument is instrument:
+        return assessment_flow.ask(turn, on_screen)
+    paused = assessment_flow.pause(turn)
+    if turn.user.role is None:
+        return onboarding.ask_role(turn)
+    return ([paused] if paused else []) + assessment_flow.start(turn, instrument)
+
+
+def _cmd_progress(turn: Turn, _argument: str) -> list[Reply]:
+    return _pausing(turn, progress_flow.show_progress(turn))
+
+
+def _cmd_focus(turn: Turn, argument: str) -> list[Reply]:
+    if argument:
+        chosen = progress_flow.set_focus(turn, argument.strip().casefold())
+        if chosen is not None:
+            return _pausing(turn, [chosen])
+        return [turn.reply("focus_unknown", value=argument[:40]), *progress_flow.pick_register(turn)]
+    paused = assessment_flow.pause(turn)
+    return ([paused] if paused else []) + progress_flow.show_focus(turn)
+
+
+def _cmd_language(turn: Turn, argument: str) -> list[Reply]:
+    paused = assessment_flow.pause(turn)
+    language = as_language(argument)
+    replies = onboarding.set_language(turn, language) if language else onboarding.ask_language(turn)
+    return ([paused] if paused else []) + replies
+
+
+def _cmd_role(turn: Turn, argument: str) -> list[Reply]:
+    paused = assessment_flow.pause(turn)
+    role = as_role(argument)
+    replies = onboarding.set_role(turn, role) if role else onboarding.ask_role(turn)
+    return ([paused] if paused else []) + replies
+
+
+def _cmd_cancel(turn: Turn, _argument: str) -> list[Reply]:
+    paused = assessment_flow.pause(turn)
+    if paused is not None:
+        turn.go("menu")
+        return [paused]
+    if turn.flow in ("menu", "focus_offer"):
+        return [turn.reply("nothing_to_cancel"), *onboarding.menu(turn)]
+    return [turn.reply("cancelled"), *onboarding.menu(turn)]
+
+
+def _cmd_menu(turn: Turn, _argument: str) -> list[Reply]:
+    paused = assessment_flow.pause(turn)
+    return ([paused] if paused else []) + onboarding.menu(turn)
+
+
+def _pausing(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    """Pause an assessment on screen before showing something else, and say so."""
+    paused = assessment_flow.pause(turn)
+    if paused is None:
+        return replies
+    turn.go("menu")
+    return [*replies, paused]
+
+
+COMMANDS: dict[str, CommandHandler] = {
+    "start": _cmd_start,
+    "help": _cmd_help,
+    "check": _cmd_check,
+    "assess": _cmd_assess,
+    "progress": _cmd_progress,
+    "focus": _cmd_focus,
+    "language": _cmd_language,
+    "role": _cmd_role,
+    "cancel": _cmd_cancel,
+    "menu": _cmd_menu,
+}
+
+COMMAND_ALIASES = {
+    "aide": "help",
+    "annuler": "cancel",
+    "progres": "progress",
+    "progrès": "progress",
+    "langue": "language",
+    "lang": "language",
+    "role": "role",
+    "rôle": "role",
+    "bilan": "assess",
+    "test": "check",
+}
+
+
+# --- choices ----------------------------------------------------------------------------------
+
+
+def _choose_language(turn: Turn, argument: str) -> list[Reply] | None:
+    language = as_language(argument)
+    return onboarding.set_language(turn, language) if language else None
+
+
+def _choose_role(turn: Turn, argument: str) -> list[Reply] | None:
+    role = as_role(argument)
+    return onboarding.set_role(turn, role) if role else None
+
+
+def _choose_menu(turn: Turn, argument: str) -> list[Reply] | None:
+    if argument == "menu":
+        return onboarding.menu(turn)
+    command = COMMANDS.get(argument) if argument in onboarding.MENU_ACTIONS else None
+    return command(turn, "") if command else None
+
+
+def _choose_answer(turn: Turn, argument: str) -> list[Reply] | None:
+    parts = argument.split(":")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return None
+    session_id, position, value = (int(part) for part in parts)
+    if not 1 <= value <= 5:
+        return None
+    return assessment_flow.answer(turn, session_id, position, value)
+
+
+def _choose_back(turn: Turn, argument: str) -> list[Reply] | None:
+    return assessment_flow.back(turn, int(argument)) if argument.isdigit() else None
+
+
+def _choose_resume(turn: Turn, argument: str) -> list[Reply] | None:
+    return assessment_flow.resume(turn, int(argument)) if argument.isdigit() else None
+
+
+def _choose_restart(turn: Turn, argument: str) -> list[Reply] | None:
+    return assessment_flow.restart(turn, int(argument)) if argument.isdigit() else None
+
+
+def _choose_focus(turn: Turn, argument: str) -> list[Reply] | None:
+    if argument == "change":
+        return progress_flow.pick_register(turn)
+    if argument == "auto":
+        return [progress_flow.clear_focus(turn), *onboarding.menu(turn, "menu_next")]
+    chosen = progress_flow.set_focus(turn, argument)
+    return [chosen, *onboarding.menu(turn, "menu_next")] if chosen else None
+
+
+def _choose_focus_register(turn: Turn, argument: str) -> list[Reply] | None:
+    if argument not in {r.id for r in turn.content.framework.registers}:
+        return None
+    return progress_flow.pick_competency(turn, argument)
+
+
+CHOICES: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
+    "lang": _choose_language,
+    "role": _choose_role,
+    "menu": _choose_menu,
+    "ans": _choose_answer,
+    "back": _choose_back,
+    "resume": _choose_resume,
+    "restart": _choose_restart,
+    "focus": _choose_focus,
+    "focusreg": _choose_focus_register,
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _clean(raw: str) -> str:
+    # Normalise Unicode so that typed labels match, drop control characters, cut very long input.
+    text = unicodedata.normalize("NFC", raw[:MAX_TEXT_LENGTH])
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return text.strip()
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+def _typed_option(turn: Turn, text: str) -> Option | None:
+    """Find the option of the current prompt that the typed text names, by key or label."""
+    if turn.flow == "assessment":
+        return None  # the assessment reads digits and 'back' itself, with its own messages
+    folded = _fold(text)
+    for reply in _prompt_for_matching(turn):
+        for option in reply.options:
+            if folded in (_fold(option.key), _fold(option.label)):
+                return option
+    return None
+
+
+def _prompt_for_matching(turn: Turn) -> list[Reply]:
+    # Rebuilding the prompt must not change the state; keep and restore it.
+    saved = dict(turn.user.state)
+    try:
+        return current_prompt(turn)
+    finally:
+        turn.user.state = saved

@@ -1,0 +1,42 @@
+"""The context of one inbound event: who, their stored state, and how to word replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain.content import Content
+from bot.domain.dialogue import Option, Reply, User
+from bot.services.ports import UnitOfWork
+
+
+@dataclass
+class Turn:
+    """One event being handled inside one unit of work."""
+
+    user: User
+    uow: UnitOfWork
+    content: Content
+    now: datetime
+
+    def t(self, key: str, **values: object) -> str:
+        """Return a user-facing text in the user's language."""
+        return self.content.messages.text(self.user.language, key, **values)
+
+    @property
+    def flow(self) -> str:
+        """The name of the step the conversation is in ('menu' when idle)."""
+        return str(self.user.state.get("flow", "menu"))
+
+    def state_value(self, name: str) -> Any:
+        """Return a value stored with the current step, or None."""
+        return self.user.state.get(name)
+
+    def go(self, flow: str, **data: Any) -> None:
+        """Move the conversation to a step, with the data that step needs."""
+        self.user.state = {"flow": flow, **data}
+
+    def reply(self, key: str, options: tuple[Option, ...] = (), **values: object) -> Reply:
+        """Build a reply from a text key."""
+        return Reply(text=self.t(key, **values), options=options)
