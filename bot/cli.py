@@ -31,16 +31,26 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser(
         "chat",
         help="chat with the coach in the terminal (answers can be piped on standard input)",
-        description="Chat with the coach. Example: trustcoach chat --user ana --lang fr --role buyer",
+        description="Chat with the coach. Example: trustcoach chat --user ana --lang fr",
     )
-    chat.add_argument("--user", default=None, help="whose conversation and progress (default: your login name)")
-    chat.add_argument("--lang", choices=["en", "fr"], help="answer in this language (skips the question)")
-    chat.add_argument("--role", choices=["buyer", "supplier", "trainer"], help="your role (skips the question)")
+    chat.add_argument(
+        "--user", default=None, help="whose conversation and progress (default: your login name)"
+    )
+    chat.add_argument(
+        "--lang", choices=["en", "fr"], help="answer in this language (skips the question)"
+    )
+    chat.add_argument(
+        "--role", choices=["buyer", "supplier", "trainer"], help="your role (skips the question)"
+    )
     db = commands.add_parser(
-        "db", help="database maintenance", description="Database maintenance. Example: trustcoach db upgrade"
+        "db",
+        help="database maintenance",
+        description="Database maintenance. Example: trustcoach db upgrade",
     )
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = db_commands.add_parser("upgrade", help="create or migrate the database to the newest schema")
+    upgrade = db_commands.add_parser(
+        "upgrade", help="create or migrate the database to the newest schema"
+    )
     upgrade.add_argument("--quiet", action="store_true", help="print nothing when all is well")
     db_commands.add_parser("current", help="print the schema revision of the database")
     return parser
@@ -53,7 +63,9 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     try:
         user = args.user or getpass.getuser()
-        return run_chat(lambda: services.engine, user, settings.data_dir / "images", args.lang, args.role)
+        return run_chat(
+            lambda: services.engine, user, settings.data_dir / "images", args.lang, args.role
+        )
     finally:
         services.close()
 
@@ -66,7 +78,9 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
     try:
         revision = database.current_revision(engine)
         if args.db_command == "current" or not getattr(args, "quiet", False):
-            print(f"database {engine.url.render_as_string(hide_password=True)} at revision {revision}")
+            print(
+                f"database {engine.url.render_as_string(hide_password=True)} at revision {revision}"
+            )
         return 0
     finally:
         engine.dispose()
@@ -89,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"trustcoach: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as error:  # noqa: BLE001 - one clear line instead of a traceback
+    except Exception as error:
         return _report(error)
 
 
@@ -100,7 +114,9 @@ def _report(error: Exception) -> int:
         print(f"trustcoach: broken content file: {error}", file=sys.stderr)
         return EXIT_USAGE
     logging.getLogger("trustcoach").debug("command failed", exc_info=error)
-    print(f"trustcoach: {type(error).__name__}: {str(error).splitlines()[0][:300]}", file=sys.stderr)
+    print(
+        f"trustcoach: {type(error).__name__}: {str(error).splitlines()[0][:300]}", file=sys.stderr
+    )
     return EXIT_FAILURE
 
 

@@ -34,17 +34,19 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; SQLite in data_dir if unset.",
+        description="SQLAlchemy URL (postgresql+psycopg://user@host/db); SQLite if unset.",
     )
     default_language: Literal["en", "fr"] = Field(
         default="en", description="Language for users whose channel does not say."
     )
     model_path: str | None = Field(
         default=None,
-        description="sentence-transformers model directory or name; the packaged all-MiniLM-L6-v2 if unset.",
+        description="sentence-transformers model folder or name; packaged MiniLM if unset.",
     )
     knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge", description="Content folder.")
-    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Message templates folder.")
+    prompts_dir: Path = Field(
+        default=PROJECT_ROOT / "prompts", description="Message templates folder."
+    )
     telegram_token: SecretStr | None = Field(default=None, description="Bot token from BotFather.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
 

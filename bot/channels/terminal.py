@@ -80,7 +80,9 @@ class TerminalChat:
             self._image_dir.mkdir(parents=True, exist_ok=True)
             path = self._image_dir / reply.image.filename
             path.write_bytes(reply.image.png)
-            self._say(self._engine.text(self._language(), "image_saved", path=str(path)), style="dim")
+            self._say(
+                self._engine.text(self._language(), "image_saved", path=str(path)), style="dim"
+            )
         if reply.options:
             self._console.print(render_options(reply.options, reply.inline))
 

@@ -175,7 +175,11 @@ def score(instrument: Instrument, answers: dict[str, int], framework: Framework)
     }
     registers: dict[str, float] = {}
     for register in framework.registers:
-        measured = [competencies[c.id] for c in framework.competencies_of(register.id) if c.id in competencies]
+        measured = [
+            competencies[c.id]
+            for c in framework.competencies_of(register.id)
+            if c.id in competencies
+        ]
         if measured:
             registers[register.id] = round(mean(measured), 1)
     return Scores(competencies=competencies, registers=registers)

@@ -116,7 +116,9 @@ def progress_report(
     for register in framework.registers:
         if register.id not in latest.scores.registers:
             continue
-        before = [r.scores.registers[register.id] for r in earlier if register.id in r.scores.registers]
+        before = [
+            r.scores.registers[register.id] for r in earlier if register.id in r.scores.registers
+        ]
         rows.append(
             RegisterProgress(
                 register=register.id,

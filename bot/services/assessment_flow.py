@@ -224,9 +224,13 @@ def _answer_options(turn: Turn, session: AssessmentSession) -> tuple[Option, ...
         label = str(value)
         if value in (LIKERT_MIN, LIKERT_MAX):
             label = turn.t(f"likert_{value}")
-        options.append(Option(id=f"ans:{session.id}:{session.position}:{value}", label=label, key=str(value)))
+        options.append(
+            Option(id=f"ans:{session.id}:{session.position}:{value}", label=label, key=str(value))
+        )
     if session.position > 0:
-        options.append(Option(id=f"back:{session.id}", label=turn.t("back_label"), key=turn.t("back_key")))
+        options.append(
+            Option(id=f"back:{session.id}", label=turn.t("back_label"), key=turn.t("back_key"))
+        )
     return tuple(options)
 
 

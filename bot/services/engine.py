@@ -59,5 +59,9 @@ class DialogueEngine:
         return self._content.messages.text(language, key, **values)
 
     def _new_user(self, channel: str, external_id: str, event: Inbound) -> User:
-        language = event.language if isinstance(event, Start) and event.language else self._default_language
+        language = (
+            event.language
+            if isinstance(event, Start) and event.language
+            else self._default_language
+        )
         return User(channel=channel, external_id=external_id, language=language)

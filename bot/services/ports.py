@@ -53,9 +53,17 @@ class ResultRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: everything written inside it is committed together or not at all."""
 
-    users: UserRepository
-    sessions: SessionRepository
-    results: ResultRepository
+    @property
+    def users(self) -> UserRepository:
+        """The users of this transaction."""
+
+    @property
+    def sessions(self) -> SessionRepository:
+        """The assessment sessions of this transaction."""
+
+    @property
+    def results(self) -> ResultRepository:
+        """The results of this transaction."""
 
     def __enter__(self) -> Self: ...
 

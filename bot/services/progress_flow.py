@@ -23,10 +23,18 @@ def show_progress(turn: Turn) -> list[Reply]:
         return [turn.reply("progress_empty")]
     language = turn.user.language
     single = len(progress.history) == 1
-    lines = [turn.t("progress_title_one") if single else turn.t("progress_title", count=len(progress.history))]
+    lines = [
+        turn.t("progress_title_one")
+        if single
+        else turn.t("progress_title", count=len(progress.history))
+    ]
     for row in progress.registers:
         name = turn.content.framework.register(row.register).name.in_(language)
-        line = turn.t("progress_line_one", register=name, score=round(row.latest)) if single else _register_line(turn, name, row)
+        line = (
+            turn.t("progress_line_one", register=name, score=round(row.latest))
+            if single
+            else _register_line(turn, name, row)
+        )
         lines.append(line)
     lines.append("")
     lines.append(turn.t("progress_history"))
@@ -79,7 +87,11 @@ def pick_register(turn: Turn) -> list[Reply]:
     """Offer the five registers, first step of choosing a focus."""
     turn.go("focus_register")
     options = [
-        Option(id=f"focusreg:{register.id}", label=register.name.in_(turn.user.language), key=str(index))
+        Option(
+            id=f"focusreg:{register.id}",
+            label=register.name.in_(turn.user.language),
+            key=str(index),
+        )
         for index, register in enumerate(turn.content.framework.registers, start=1)
     ]
     options.append(Option(id="focus:auto", label=turn.t("focus_auto"), key=str(len(options) + 1)))

@@ -41,7 +41,9 @@ def on_start(turn: Turn, event: Start) -> list[Reply]:
         return onboarding.ask_language(turn)
     if is_new or turn.user.role is None:
         greeting = [turn.reply("welcome")]
-        return greeting + (onboarding.ask_role(turn) if turn.user.role is None else onboarding.menu(turn))
+        return greeting + (
+            onboarding.ask_role(turn) if turn.user.role is None else onboarding.menu(turn)
+        )
     if turn.flow in ("assessment", "resume"):
         return [turn.reply("welcome_back_paused"), *current_prompt(turn)]
     return [turn.reply("welcome_back"), *onboarding.menu(turn)]
@@ -89,27 +91,33 @@ def stale(turn: Turn) -> list[Reply]:
 
 def current_prompt(turn: Turn) -> list[Reply]:
     """Repeat the question the conversation is waiting on (the menu when idle)."""
-    flow = turn.flow
-    if flow == "language":
-        return onboarding.ask_language(turn)
-    if flow == "role":
-        return onboarding.ask_role(turn)
-    if flow in ("assessment", "resume"):
-        on_screen = assessment_flow.session_on_screen(turn)
-        if on_screen is None:
-            return onboarding.menu(turn)
-        if flow == "resume":
-            return assessment_flow.offer_resume(turn, on_screen)
-        return assessment_flow.ask(turn, on_screen)
-    if flow == "focus_offer":
-        return [progress_flow.offer_focus(turn, str(turn.state_value("competency")))]
-    if flow == "focus":
-        return progress_flow.show_focus(turn)
-    if flow == "focus_register":
-        return progress_flow.pick_register(turn)
-    if flow == "focus_competency":
-        return progress_flow.pick_competency(turn, str(turn.state_value("register")))
-    return onboarding.menu(turn)
+    prompt = PROMPTS.get(turn.flow)
+    return prompt(turn) if prompt is not None else onboarding.menu(turn)
+
+
+def _session_prompt(turn: Turn) -> list[Reply]:
+    on_screen = assessment_flow.session_on_screen(turn)
+    if on_screen is None:
+        return onboarding.menu(turn)
+    if turn.flow == "resume":
+        return assessment_flow.offer_resume(turn, on_screen)
+    return assessment_flow.ask(turn, on_screen)
+
+
+PROMPTS: dict[str, Callable[[Turn], list[Reply]]] = {
+    "language": onboarding.ask_language,
+    "role": onboarding.ask_role,
+    "assessment": _session_prompt,
+    "resume": _session_prompt,
+    "focus_offer": lambda turn: [
+        progress_flow.offer_focus(turn, str(turn.state_value("competency")))
+    ],
+    "focus": progress_flow.show_focus,
+    "focus_register": progress_flow.pick_register,
+    "focus_competency": lambda turn: progress_flow.pick_competency(
+        turn, str(turn.state_value("register"))
+    ),
+}
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -123,7 +131,11 @@ def _cmd_help(turn: Turn, _argument: str) -> list[Reply]:
     position = assessment_flow.current_position(turn)
     if position is None:
         return [onboarding.help_text(turn)]
-    return [onboarding.help_text(turn), turn.reply("help_in_assessment", position=position), *current_prompt(turn)]
+    return [
+        onboarding.help_text(turn),
+        turn.reply("help_in_assessment", position=position),
+        *current_prompt(turn),
+    ]
 
 
 def _cmd_check(turn: Turn, _argument: str) -> list[Reply]:
@@ -153,7 +165,10 @@ def _cmd_focus(turn: Turn, argument: str) -> list[Reply]:
         chosen = progress_flow.set_focus(turn, argument.strip().casefold())
         if chosen is not None:
             return _pausing(turn, [chosen])
-        return [turn.reply("focus_unknown", value=argument[:40]), *progress_flow.pick_register(turn)]
+        return [
+            turn.reply("focus_unknown", value=argument[:40]),
+            *progress_flow.pick_register(turn),
+        ]
     paused = assessment_flow.pause(turn)
     return ([paused] if paused else []) + progress_flow.show_focus(turn)
 

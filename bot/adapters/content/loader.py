@@ -51,7 +51,9 @@ class _Register(_Strict):
 
 class _Competency(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z]+\.[a-z-]+$")]
-    register_id: Literal["altruism", "justice", "prudence", "courage", "temperance"] = Field(alias="register")
+    register_id: Literal["altruism", "justice", "prudence", "courage", "temperance"] = Field(
+        alias="register"
+    )
     name: _Text
     definition: _Text
 
@@ -109,12 +111,17 @@ def load_framework(path: Path) -> Framework:
         if competency.id in seen:
             raise ContentError(path, where, f"duplicate id '{competency.id}'")
         if competency.id.split(".")[0] != competency.register_id:
-            raise ContentError(path, where, f"'{competency.id}' is not in register '{competency.register_id}'")
+            raise ContentError(
+                path, where, f"'{competency.id}' is not in register '{competency.register_id}'"
+            )
         seen.add(competency.id)
     return Framework(
-        registers=[Register(r.id, r.name.domain(), r.definition.domain()) for r in parsed.registers],
+        registers=[
+            Register(r.id, r.name.domain(), r.definition.domain()) for r in parsed.registers
+        ],
         competencies=[
-            Competency(c.id, c.register_id, c.name.domain(), c.definition.domain()) for c in parsed.competencies
+            Competency(c.id, c.register_id, c.name.domain(), c.definition.domain())
+            for c in parsed.competencies
         ],
     )
 
@@ -128,9 +135,19 @@ def load_instrument(path: Path, framework: Framework) -> Instrument:
         if item.id in seen:
             raise ContentError(path, f"items.{index}.id", f"duplicate id '{item.id}'")
         if not framework.has_competency(item.competency):
-            raise ContentError(path, f"items.{index}.competency", f"unknown competency '{item.competency}'")
+            raise ContentError(
+                path, f"items.{index}.competency", f"unknown competency '{item.competency}'"
+            )
         seen.add(item.id)
-        items.append(Item(item.id, item.competency, item.reverse, item.text.buyer.domain(), item.text.supplier.domain()))
+        items.append(
+            Item(
+                item.id,
+                item.competency,
+                item.reverse,
+                item.text.buyer.domain(),
+                item.text.supplier.domain(),
+            )
+        )
     instrument = Instrument(InstrumentId(parsed.instrument), tuple(items))
     _check_coverage(path, instrument, framework)
     return instrument
@@ -139,7 +156,11 @@ def load_instrument(path: Path, framework: Framework) -> Instrument:
 def _check_coverage(path: Path, instrument: Instrument, framework: Framework) -> None:
     counts: dict[str, int] = {}
     for item in instrument.items:
-        key = item.competency if instrument.id is InstrumentId.FULL else framework.competency(item.competency).register
+        key = (
+            item.competency
+            if instrument.id is InstrumentId.FULL
+            else framework.competency(item.competency).register
+        )
         counts[key] = counts.get(key, 0) + 1
     if instrument.id is InstrumentId.FULL:
         expected = {c.id: FULL_ITEMS_PER_COMPETENCY for c in framework.competencies}
@@ -147,7 +168,9 @@ def _check_coverage(path: Path, instrument: Instrument, framework: Framework) ->
         expected = {r.id: QUICK_ITEMS_PER_REGISTER for r in framework.registers}
     for key, wanted in expected.items():
         if counts.get(key, 0) != wanted:
-            raise ContentError(path, "items", f"'{key}' needs {wanted} items, found {counts.get(key, 0)}")
+            raise ContentError(
+                path, "items", f"'{key}' needs {wanted} items, found {counts.get(key, 0)}"
+            )
 
 
 def load_messages(directory: Path) -> Messages:
@@ -156,7 +179,9 @@ def load_messages(directory: Path) -> Messages:
     for language in LANGUAGES:
         path = directory / f"{language}.yaml"
         data = _read_yaml(path)
-        if not isinstance(data, dict) or not all(isinstance(v, str) and v.strip() for v in data.values()):
+        if not isinstance(data, dict) or not all(
+            isinstance(v, str) and v.strip() for v in data.values()
+        ):
             raise ContentError(path, "", "must map each key to a non-empty text")
         texts[language] = {str(key): value for key, value in data.items()}
     reference, *others = LANGUAGES
@@ -164,7 +189,9 @@ def load_messages(directory: Path) -> Messages:
         path = directory / f"{language}.yaml"
         missing = sorted(set(texts[reference]) ^ set(texts[language]))
         if missing:
-            raise ContentError(path, missing[0], f"key not present in both {reference}.yaml and {language}.yaml")
+            raise ContentError(
+                path, missing[0], f"key not present in both {reference}.yaml and {language}.yaml"
+            )
         for key, template in texts[reference].items():
             if placeholders(template) != placeholders(texts[language][key]):
                 raise ContentError(path, key, f"placeholders differ from {reference}.yaml")
@@ -175,11 +202,15 @@ def load_content(knowledge_dir: Path, prompts_dir: Path) -> Content:
     """Load and validate everything the coach speaks with."""
     framework = load_framework(knowledge_dir / "framework.yaml")
     instruments = {
-        instrument_id: load_instrument(knowledge_dir / "items" / f"{instrument_id.value}.yaml", framework)
+        instrument_id: load_instrument(
+            knowledge_dir / "items" / f"{instrument_id.value}.yaml", framework
+        )
         for instrument_id in InstrumentId
     }
     for instrument_id, instrument in instruments.items():
         if instrument.id is not instrument_id:
             path = knowledge_dir / "items" / f"{instrument_id.value}.yaml"
             raise ContentError(path, "instrument", f"must be '{instrument_id.value}'")
-    return Content(framework=framework, instruments=instruments, messages=load_messages(prompts_dir))
+    return Content(
+        framework=framework, instruments=instruments, messages=load_messages(prompts_dir)
+    )

@@ -28,7 +28,9 @@ class UserRow(Base):
     """A person on one channel."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_users_channel_external_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_users_channel_external_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -84,7 +86,9 @@ class ResultRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("assessment_sessions.id", ondelete="CASCADE"), unique=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_sessions.id", ondelete="CASCADE"), unique=True
+    )
     instrument: Mapped[str] = mapped_column(String(16))
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -98,7 +102,9 @@ class ScoreRow(Base):
 
     __tablename__ = "result_scores"
 
-    result_id: Mapped[int] = mapped_column(ForeignKey("assessment_results.id", ondelete="CASCADE"), primary_key=True)
+    result_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_results.id", ondelete="CASCADE"), primary_key=True
+    )
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     score: Mapped[float]

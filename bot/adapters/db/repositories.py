@@ -43,7 +43,9 @@ class SqlUserRepository:
     def add(self, user: User) -> User:
         """Insert a new user and return it with its id."""
         now = datetime.now(UTC)
-        row = UserRow(channel=user.channel, external_id=user.external_id, created_at=now, updated_at=now)
+        row = UserRow(
+            channel=user.channel, external_id=user.external_id, created_at=now, updated_at=now
+        )
         self._copy(user, row)
         self._session.add(row)
         self._session.flush()
@@ -108,7 +110,11 @@ class SqlSessionRepository:
 
     def add(self, session: AssessmentSession) -> AssessmentSession:
         """Insert a new session and return it with its id."""
-        row = SessionRow(user_id=session.user_id, instrument=session.instrument.value, started_at=session.started_at)
+        row = SessionRow(
+            user_id=session.user_id,
+            instrument=session.instrument.value,
+            started_at=session.started_at,
+        )
         self._copy(session, row)
         self._session.add(row)
         self._session.flush()
@@ -168,15 +174,25 @@ class SqlResultRepository:
             instrument=result.instrument.value,
             completed_at=result.completed_at,
         )
-        row.scores = [ScoreRow(dimension="register", key=k, score=v) for k, v in result.scores.registers.items()]
-        row.scores += [ScoreRow(dimension="competency", key=k, score=v) for k, v in result.scores.competencies.items()]
+        row.scores = [
+            ScoreRow(dimension="register", key=k, score=v)
+            for k, v in result.scores.registers.items()
+        ]
+        row.scores += [
+            ScoreRow(dimension="competency", key=k, score=v)
+            for k, v in result.scores.competencies.items()
+        ]
         self._session.add(row)
         self._session.flush()
         return AssessmentResult(**{**result.__dict__, "id": row.id})
 
     def for_user(self, user_id: int) -> list[AssessmentResult]:
         """Return a user's results, oldest first."""
-        query = select(ResultRow).where(ResultRow.user_id == user_id).order_by(ResultRow.completed_at, ResultRow.id)
+        query = (
+            select(ResultRow)
+            .where(ResultRow.user_id == user_id)
+            .order_by(ResultRow.completed_at, ResultRow.id)
+        )
         return [self._to_domain(row) for row in self._session.scalars(query)]
 
     @staticmethod
@@ -228,5 +244,3 @@ class SqlUnitOfWork:
         if self._session is None:
             raise RuntimeError("commit outside a unit of work")
         self._session.commit()
-
-
