@@ -54,7 +54,8 @@ def show_progress(turn: Turn) -> list[Reply]:
 def focus_summary(turn: Turn, progress: ProgressReport) -> Reply:
     """Say what the current focus is and why, with a way to change it."""
     if progress.focus is None:
-        return turn.reply("focus_none")
+        choose = (Option(id="focus:change", label=turn.t("focus_choose"), key="1"),)
+        return turn.reply("focus_none", options=choose)
     competency = turn.content.framework.competency(progress.focus)
     key = "focus_current_chosen" if progress.focus_chosen else "focus_current_auto"
     options = (Option(id="focus:change", label=turn.t("focus_change"), key="1"),)

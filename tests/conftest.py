@@ -1,0 +1,152 @@
+"""Shared fixtures: content, fake and real databases, and a chat driver for conversations."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from bot.adapters.content.loader import load_content
+from bot.adapters.db import database
+from bot.domain.content import Content
+from bot.domain.dialogue import Choice, Inbound, Option, Reply, Start, Text
+from bot.services.engine import DialogueEngine
+from tests.fakes import FakeClock, FakeStore, FakeUnitOfWork
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get(
+    "TRUSTCOACH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    """The project's real content, loaded once."""
+    return load_content(ROOT / "knowledge", ROOT / "prompts")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A controllable clock."""
+    return FakeClock()
+
+
+@pytest.fixture
+def store() -> FakeStore:
+    """The committed state of an in-memory database."""
+    return FakeStore()
+
+
+@pytest.fixture
+def engine(content: Content, clock: FakeClock, store: FakeStore) -> DialogueEngine:
+    """A dialogue engine on the in-memory database."""
+    return DialogueEngine(lambda: FakeUnitOfWork(store), content, clock)
+
+
+class ChatDriver:
+    """Talks to an engine as one user would, remembering the last options offered."""
+
+    def __init__(self, engine: DialogueEngine, user: str = "ana", channel: str = "test") -> None:
+        self.engine = engine
+        self.user = user
+        self.channel = channel
+        self.last: list[Reply] = []
+
+    def send(self, event: Inbound) -> str:
+        """Send an event and return the replies' text, joined."""
+        self.last = self.engine.handle(self.channel, self.user, event)
+        return self.text
+
+    def start(self, **hints: str) -> str:
+        """Open the conversation with channel hints."""
+        return self.send(Start(**hints))  # type: ignore[arg-type]
+
+    def say(self, text: str) -> str:
+        """Type a message."""
+        return self.send(Text(text))
+
+    def press(self, label_or_id: str) -> str:
+        """Press the offered option whose label contains the text (or whose id is it)."""
+        return self.send(Choice(self.option(label_or_id).id))
+
+    def option(self, label_or_id: str) -> Option:
+        """Find an offered option by id or by part of its label."""
+        for option in self.options:
+            if option.id == label_or_id or label_or_id.casefold() in option.label.casefold():
+                return option
+        raise AssertionError(f"no option {label_or_id!r} among {[o.label for o in self.options]}")
+
+    @property
+    def options(self) -> list[Option]:
+        """Options offered by the last replies."""
+        return [option for reply in self.last for option in reply.options]
+
+    @property
+    def text(self) -> str:
+        """Text of the last replies."""
+        return "\n".join(reply.text for reply in self.last)
+
+    def answer_all(self, value: int, count: int) -> str:
+        """Answer `count` statements with the same value by pressing buttons."""
+        for _ in range(count):
+            self.press(f"ans:{self.option(str(value)).id.split(':', 1)[1]}")
+        return self.text
+
+
+@pytest.fixture
+def chat(engine: DialogueEngine) -> ChatDriver:
+    """A user ready to talk to the in-memory engine."""
+    return ChatDriver(engine)
+
+
+def _sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = database.make_engine(f"sqlite:///{tmp_path / 'coach.db'}")
+    database.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    probe = database.make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with probe.connect():
+            pass
+    except Exception as error:  # noqa: BLE001 - any failure means the server is not usable here
+        probe.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(error).__name__}")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with probe.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    # Each test gets its own schema, so tests never see each other's rows.
+    engine = database.make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    database.upgrade(engine)
+    yield engine
+    engine.dispose()
+    with probe.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    probe.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database: SQLite in a temporary folder, then PostgreSQL in its own schema."""
+    if request.param == "sqlite":
+        yield from _sqlite_engine(tmp_path)
+    else:
+        yield from _postgres_engine()
+
+
+@pytest.fixture
+def sql_engine_factory(
+    db_engine: Engine, content: Content, clock: FakeClock
+) -> Callable[[], DialogueEngine]:
+    """Builds independent dialogue engines over the same database, like separate processes."""
+
+    def build() -> DialogueEngine:
+        return DialogueEngine(database.unit_of_work_factory(db_engine), content, clock)
+
+    return build

@@ -1,0 +1,135 @@
+"""In-memory twins of the ports, with the same transactional behaviour as the real ones."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from bot.domain.assessment import AssessmentSession, InstrumentId
+from bot.domain.dialogue import User
+from bot.domain.progress import AssessmentResult
+
+
+@dataclass
+class FakeStore:
+    """What a fake database holds once committed."""
+
+    users: dict[int, User] = field(default_factory=dict)
+    sessions: dict[int, AssessmentSession] = field(default_factory=dict)
+    results: dict[int, AssessmentResult] = field(default_factory=dict)
+    next_id: int = 1
+
+    def new_id(self) -> int:
+        """Hand out ids like a sequence."""
+        self.next_id += 1
+        return self.next_id - 1
+
+
+class FakeUserRepository:
+    """Users in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def find(self, channel: str, external_id: str) -> User | None:
+        for user in self._store.users.values():
+            if (user.channel, user.external_id) == (channel, external_id):
+                return copy.deepcopy(user)
+        return None
+
+    def add(self, user: User) -> User:
+        user.id = self._store.new_id()
+        self._store.users[user.id] = copy.deepcopy(user)
+        return user
+
+    def save(self, user: User) -> None:
+        assert user.id in self._store.users
+        self._store.users[user.id] = copy.deepcopy(user)
+
+
+class FakeSessionRepository:
+    """Sessions in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def get(self, session_id: int) -> AssessmentSession | None:
+        return copy.deepcopy(self._store.sessions.get(session_id))
+
+    def open_session(self, user_id: int, instrument: InstrumentId) -> AssessmentSession | None:
+        open_ones = [
+            s
+            for s in self._store.sessions.values()
+            if s.user_id == user_id and s.instrument is instrument and s.is_open
+        ]
+        return copy.deepcopy(max(open_ones, key=lambda s: s.id or 0)) if open_ones else None
+
+    def add(self, session: AssessmentSession) -> AssessmentSession:
+        session.id = self._store.new_id()
+        self._store.sessions[session.id] = copy.deepcopy(session)
+        return session
+
+    def save(self, session: AssessmentSession) -> None:
+        assert session.id in self._store.sessions
+        self._store.sessions[session.id] = copy.deepcopy(session)
+
+
+class FakeResultRepository:
+    """Results in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add(self, result: AssessmentResult) -> AssessmentResult:
+        stored = replace(result, id=self._store.new_id())
+        assert stored.id is not None
+        self._store.results[stored.id] = stored
+        return stored
+
+    def for_user(self, user_id: int) -> list[AssessmentResult]:
+        mine = [r for r in self._store.results.values() if r.user_id == user_id]
+        return sorted(mine, key=lambda r: (r.completed_at, r.id or 0))
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the committed store; commit publishes it, anything else discards it."""
+
+    def __init__(self, committed: FakeStore) -> None:
+        self.committed = committed
+        self.commits = 0
+
+    def __enter__(self) -> Self:
+        self._working = copy.deepcopy(self.committed)
+        self.users = FakeUserRepository(self._working)
+        self.sessions = FakeSessionRepository(self._working)
+        self.results = FakeResultRepository(self._working)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._working = FakeStore()
+
+    def commit(self) -> None:
+        self.committed.__dict__.update(copy.deepcopy(self._working).__dict__)
+        self.commits += 1
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward."""
+        self.current += timedelta(**delta)
