@@ -115,7 +115,7 @@ def _postgres_engine() -> Iterator[Engine]:
     try:
         with probe.connect():
             pass
-    except Exception as error:  # noqa: BLE001 - any failure means the server is not usable here
+    except Exception as error:
         probe.dispose()
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {type(error).__name__}")
     schema = f"test_{uuid.uuid4().hex[:12]}"

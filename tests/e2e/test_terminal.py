@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _run(args: list[str], data_dir: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], data_dir: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCOACH_")}
     environment = {**inherited, "TRUSTCOACH_DATA_DIR": str(data_dir), "COLUMNS": "200", **env}
     return subprocess.run(
@@ -39,7 +41,9 @@ def test_piped_answers_run_a_whole_quick_check_and_stop_cleanly(tmp_path: Path) 
 
 
 def test_a_restarted_chat_picks_up_the_same_users_check(tmp_path: Path) -> None:
-    _run(["chat", "--user", "léa", "--lang", "fr", "--role", "supplier"], tmp_path, "/check\n2\n3\n")
+    _run(
+        ["chat", "--user", "léa", "--lang", "fr", "--role", "supplier"], tmp_path, "/check\n2\n3\n"
+    )
     result = _run(["chat", "--user", "léa"], tmp_path, "4\n")
     assert "On reprend là où vous vous étiez arrêté" in result.stdout
     assert "3/10" in result.stdout and "4/10" in result.stdout
@@ -61,7 +65,9 @@ def test_an_empty_input_reaches_the_welcome_and_exits(tmp_path: Path) -> None:
 def test_a_bad_setting_is_one_clear_line_naming_the_variable(tmp_path: Path) -> None:
     result = _run(["chat"], tmp_path, "", TRUSTCOACH_DEFAULT_LANGUAGE="klingon")
     assert result.returncode == 2
-    assert result.stderr.strip().startswith("trustcoach: configuration error: TRUSTCOACH_DEFAULT_LANGUAGE")
+    assert result.stderr.strip().startswith(
+        "trustcoach: configuration error: TRUSTCOACH_DEFAULT_LANGUAGE"
+    )
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 

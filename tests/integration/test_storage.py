@@ -46,7 +46,9 @@ def test_a_quick_check_is_stored_with_its_result_and_scores(
     assert "Your first result" in chat.say("/progress")
 
 
-def test_a_new_process_resumes_the_conversation_where_it_stopped(sql_engine_factory: EngineFactory) -> None:
+def test_a_new_process_resumes_the_conversation_where_it_stopped(
+    sql_engine_factory: EngineFactory,
+) -> None:
     first = ChatDriver(sql_engine_factory())
     first.start(language="fr", role="supplier")
     first.say("/assess")
@@ -59,7 +61,9 @@ def test_a_new_process_resumes_the_conversation_where_it_stopped(sql_engine_fact
     assert "5/36" in _answer(second, 4)
 
 
-def test_two_engines_continue_the_same_user_in_turn(sql_engine_factory: EngineFactory, db_engine: Engine) -> None:
+def test_two_engines_continue_the_same_user_in_turn(
+    sql_engine_factory: EngineFactory, db_engine: Engine
+) -> None:
     one, two = ChatDriver(sql_engine_factory()), ChatDriver(sql_engine_factory())
     one.start(language="en", role="buyer")
     one.say("/check")
@@ -84,7 +88,7 @@ def test_concurrent_answers_from_two_processes_are_never_lost(
         try:
             for _ in range(8):
                 driver.say("3")
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=answer_many, args=(engine,)) for engine in engines]
@@ -124,7 +128,9 @@ def test_a_crash_in_the_middle_of_an_answer_leaves_the_stored_state_intact(
     assert "Strength:" in ChatDriver(sql_engine_factory()).say("2")
 
 
-def test_a_changed_answer_replaces_the_stored_value(sql_engine_factory: EngineFactory, db_engine: Engine) -> None:
+def test_a_changed_answer_replaces_the_stored_value(
+    sql_engine_factory: EngineFactory, db_engine: Engine
+) -> None:
     chat = ChatDriver(sql_engine_factory())
     chat.start(language="en", role="buyer")
     chat.say("/check")

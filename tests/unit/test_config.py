@@ -23,7 +23,9 @@ def test_defaults_put_sqlite_in_the_users_data_folder() -> None:
     assert "trustcoach" in str(settings.data_dir)
 
 
-def test_environment_and_dotenv_override_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_environment_and_dotenv_override_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     (tmp_path / ".env").write_text("TRUSTCOACH_DEFAULT_LANGUAGE=fr\n")
     monkeypatch.setenv("TRUSTCOACH_DATABASE_URL", "postgresql+psycopg://me@db/coach")
     settings = load_settings()
@@ -39,11 +41,13 @@ def test_a_bad_language_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_an_unknown_database_scheme_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRUSTCOACH_DATABASE_URL", "mysql://x")
-    with pytest.raises(ConfigError, match="^TRUSTCOACH_DATABASE_URL: must be a sqlite"):
+    with pytest.raises(ConfigError, match=r"^TRUSTCOACH_DATABASE_URL: must be a sqlite"):
         load_settings()
 
 
-def test_a_missing_knowledge_folder_names_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_knowledge_folder_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("TRUSTCOACH_KNOWLEDGE_DIR", str(tmp_path / "nowhere"))
-    with pytest.raises(ConfigError, match="^TRUSTCOACH_KNOWLEDGE_DIR: folder .* does not exist"):
+    with pytest.raises(ConfigError, match=r"^TRUSTCOACH_KNOWLEDGE_DIR: folder .* does not exist"):
         load_settings()

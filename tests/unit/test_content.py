@@ -25,10 +25,20 @@ TAXONOMY_COMPETENCIES = [
 
 def test_framework_has_the_taxonomy_ids_in_order_with_both_languages(content: Content) -> None:
     framework = content.framework
-    assert [r.id for r in framework.registers] == ["altruism", "justice", "prudence", "courage", "temperance"]
+    assert [r.id for r in framework.registers] == [
+        "altruism",
+        "justice",
+        "prudence",
+        "courage",
+        "temperance",
+    ]
     assert [c.id for c in framework.competencies] == TAXONOMY_COMPETENCIES
     for competency in framework.competencies:
-        assert competency.name.en and competency.name.fr and competency.definition.fr != competency.definition.en
+        assert (
+            competency.name.en
+            and competency.name.fr
+            and competency.definition.fr != competency.definition.en
+        )
 
 
 def test_quick_check_has_ten_items_two_per_register_some_reversed(content: Content) -> None:
@@ -39,7 +49,9 @@ def test_quick_check_has_ten_items_two_per_register_some_reversed(content: Conte
     assert any(item.reverse for item in quick.items)
 
 
-def test_full_assessment_has_two_items_per_competency_worded_for_each_role(content: Content) -> None:
+def test_full_assessment_has_two_items_per_competency_worded_for_each_role(
+    content: Content,
+) -> None:
     full = content.instrument(InstrumentId.FULL)
     assert len(full) == 36
     assert sorted({item.competency for item in full.items}) == sorted(TAXONOMY_COMPETENCIES)
@@ -53,7 +65,9 @@ def test_every_text_exists_in_both_languages_with_the_same_placeholders(content:
     messages = content.messages
     assert messages.keys("en") == messages.keys("fr")
     for key in messages.keys("en"):
-        assert placeholders(messages.template("en", key)) == placeholders(messages.template("fr", key)), key
+        assert placeholders(messages.template("en", key)) == placeholders(
+            messages.template("fr", key)
+        ), key
 
 
 def test_every_text_key_used_in_the_code_exists() -> None:
@@ -98,7 +112,9 @@ def test_a_quick_check_missing_a_register_is_refused(tmp_path: Path) -> None:
     knowledge = _copy_knowledge(tmp_path)
     path = knowledge / "items" / "quick.yaml"
     data = yaml.safe_load(path.read_text())
-    data["items"] = [item for item in data["items"] if not item["competency"].startswith("courage.")]
+    data["items"] = [
+        item for item in data["items"] if not item["competency"].startswith("courage.")
+    ]
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     with pytest.raises(ContentError, match="'courage' needs 2 items"):
         load_content(knowledge, ROOT / "prompts")
@@ -108,7 +124,11 @@ def test_a_text_missing_in_french_is_reported(tmp_path: Path) -> None:
     prompts = tmp_path / "prompts"
     shutil.copytree(ROOT / "prompts", prompts)
     french = prompts / "fr.yaml"
-    french.write_text("\n".join(line for line in french.read_text().splitlines() if not line.startswith("goodbye:")))
+    french.write_text(
+        "\n".join(
+            line for line in french.read_text().splitlines() if not line.startswith("goodbye:")
+        )
+    )
     with pytest.raises(ContentError, match=r"fr\.yaml: goodbye"):
         load_messages(prompts)
 

@@ -19,14 +19,16 @@ def _answer(chat: ChatDriver, value: int) -> str:
     return chat.press(f"ans:{chat.option(str(value)).id.split(':', 1)[1]}")
 
 
-def test_a_new_user_without_hints_chooses_language_then_role_then_sees_the_menu(chat: ChatDriver) -> None:
+def test_a_new_user_without_hints_chooses_language_then_role_then_sees_the_menu(
+    chat: ChatDriver,
+) -> None:
     text = chat.start()
     assert "Which language" in text and "Quelle langue" in text
     text = chat.press("Français")
     assert "Bonjour, je suis TrustCoach" in text and "De quel côté" in text
     text = chat.press("Acheteur")
     assert "vous êtes acheteur" in text
-    assert [o.label for o in chat.options][0] == "Autodiagnostic express (3 min)"
+    assert next(o.label for o in chat.options) == "Autodiagnostic express (3 min)"
 
 
 def test_channel_hints_skip_the_language_and_role_questions(chat: ChatDriver) -> None:
@@ -60,7 +62,9 @@ def test_a_complete_quick_check_by_buttons_gives_a_result_and_offers_a_focus(
     assert user.focus == weakest
 
 
-def test_going_back_shows_the_earlier_answer_and_lets_it_change(chat: ChatDriver, store: FakeStore) -> None:
+def test_going_back_shows_the_earlier_answer_and_lets_it_change(
+    chat: ChatDriver, store: FakeStore
+) -> None:
     _ready(chat)
     chat.say("/check")
     _answer(chat, 2)
@@ -158,7 +162,9 @@ def test_a_stale_button_changes_nothing(chat: ChatDriver, store: FakeStore) -> N
     assert {k: (s.position, dict(s.answers)) for k, s in store.sessions.items()} == snapshot
 
 
-@pytest.mark.parametrize("forged", ["ans:999:0:3", "ans:1:0:9", "ans:x:y:z", "nothing", "focus:justice.kindness", ""])
+@pytest.mark.parametrize(
+    "forged", ["ans:999:0:3", "ans:1:0:9", "ans:x:y:z", "nothing", "focus:justice.kindness", ""]
+)
 def test_forged_choices_change_nothing(chat: ChatDriver, store: FakeStore, forged: str) -> None:
     _ready(chat)
     chat.say("/check")
@@ -169,7 +175,9 @@ def test_forged_choices_change_nothing(chat: ChatDriver, store: FakeStore, forge
     assert next(iter(store.users.values())).focus == focus
 
 
-def test_one_user_cannot_answer_in_another_users_session(engine: DialogueEngine, store: FakeStore) -> None:
+def test_one_user_cannot_answer_in_another_users_session(
+    engine: DialogueEngine, store: FakeStore
+) -> None:
     ana, bob = ChatDriver(engine, "ana"), ChatDriver(engine, "bob")
     _ready(ana)
     _ready(bob)
@@ -241,7 +249,9 @@ def test_focus_can_be_chosen_and_returned_to_automatic(chat: ChatDriver, store: 
     assert next(iter(store.users.values())).focus is None
 
 
-def test_focus_by_command_argument_and_unknown_competency(chat: ChatDriver, store: FakeStore) -> None:
+def test_focus_by_command_argument_and_unknown_competency(
+    chat: ChatDriver, store: FakeStore
+) -> None:
     _ready(chat)
     assert "is now your focus" in chat.say("/focus temperance.patience")
     assert next(iter(store.users.values())).focus == "temperance.patience"

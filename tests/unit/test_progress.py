@@ -12,14 +12,18 @@ DAY = timedelta(days=1)
 START = datetime(2026, 9, 1, tzinfo=UTC)
 
 
-def _result(index: int, justice: float, temperance: float, weakest: str = "justice.respect") -> AssessmentResult:
+def _result(
+    index: int, justice: float, temperance: float, weakest: str = "justice.respect"
+) -> AssessmentResult:
     competencies = {"justice.fairness": justice, weakest: 10.0, "temperance.patience": temperance}
     return AssessmentResult(
         user_id=1,
         session_id=index,
         instrument=InstrumentId.QUICK,
         completed_at=START + index * DAY,
-        scores=Scores(competencies=competencies, registers={"justice": justice, "temperance": temperance}),
+        scores=Scores(
+            competencies=competencies, registers={"justice": justice, "temperance": temperance}
+        ),
         id=index,
     )
 
@@ -29,7 +33,11 @@ def test_changes_are_measured_against_the_previous_and_the_first_result(content:
     report = progress_report(history, content.framework, chosen_focus=None)
     justice = next(row for row in report.registers if row.register == "justice")
     temperance = next(row for row in report.registers if row.register == "temperance")
-    assert (justice.latest, justice.change_since_previous, justice.change_since_first) == (70, 15, 30)
+    assert (justice.latest, justice.change_since_previous, justice.change_since_first) == (
+        70,
+        15,
+        30,
+    )
     assert (temperance.change_since_previous, temperance.change_since_first) == (-5, -10)
     assert report.latest is not None and report.latest.session_id == 3
 
@@ -43,7 +51,10 @@ def test_focus_is_the_weakest_competency_unless_the_user_chose_one(content: Cont
 
 def test_a_first_result_has_no_change_yet(content: Content) -> None:
     report = progress_report([_result(1, 40, 60)], content.framework, None)
-    assert all(row.change_since_previous is None and row.change_since_first is None for row in report.registers)
+    assert all(
+        row.change_since_previous is None and row.change_since_first is None
+        for row in report.registers
+    )
 
 
 def test_no_result_means_an_empty_report(content: Content) -> None:

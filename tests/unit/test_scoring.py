@@ -56,7 +56,11 @@ def test_scores_average_items_per_competency_then_competencies_per_register() ->
     # e1=5 -> 100; e2=2 reversed -> 4 -> 75; empathy = 87.5. l1=2 -> 25. altruism = (87.5+25)/2.
     # f1=1 reversed -> 5 -> 100.
     scores = score(_instrument(), {"e1": 5, "e2": 2, "l1": 2, "f1": 1}, _framework())
-    assert scores.competencies == {"altruism.empathy": 87.5, "altruism.listening": 25.0, "justice.fairness": 100.0}
+    assert scores.competencies == {
+        "altruism.empathy": 87.5,
+        "altruism.listening": 25.0,
+        "justice.fairness": 100.0,
+    }
     assert scores.registers == {"altruism": 56.2, "justice": 100.0}
 
 
@@ -64,7 +68,10 @@ def test_highlights_name_strongest_and_weakest_areas() -> None:
     scores = score(_instrument(), {"e1": 5, "e2": 2, "l1": 2, "f1": 1}, _framework())
     marks = highlights(scores, _framework())
     assert (marks.strongest_register, marks.weakest_register) == ("justice", "altruism")
-    assert (marks.strongest_competency, marks.weakest_competency) == ("justice.fairness", "altruism.listening")
+    assert (marks.strongest_competency, marks.weakest_competency) == (
+        "justice.fairness",
+        "altruism.listening",
+    )
 
 
 def test_ties_go_to_the_first_competency_in_framework_order() -> None:
@@ -87,7 +94,9 @@ def test_real_quick_check_always_answers_score_reverse_items_at_zero(content: Co
 
 
 def _session() -> AssessmentSession:
-    return AssessmentSession(user_id=1, instrument=InstrumentId.FULL, role="buyer", language="en", started_at=NOW)
+    return AssessmentSession(
+        user_id=1, instrument=InstrumentId.FULL, role="buyer", language="en", started_at=NOW
+    )
 
 
 def test_going_back_lets_an_answer_change_and_then_moves_to_the_first_unanswered() -> None:

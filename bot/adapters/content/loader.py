@@ -19,6 +19,9 @@ FULL_ITEMS_PER_COMPETENCY = 2
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+# The C loader is several times faster and just as safe; fall back where libyaml is missing.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -82,7 +85,7 @@ class _ItemsFile(_Strict):
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError as error:
         raise ContentError(path, "", "file not found") from error
     except yaml.YAMLError as error:
