@@ -90,11 +90,13 @@ class ChatDriver:
         """Text of the last replies."""
         return "\n".join(reply.text for reply in self.last)
 
-    def answer_all(self, value: int, count: int) -> str:
-        """Answer `count` statements with the same value by pressing buttons."""
-        for _ in range(count):
-            self.press(f"ans:{self.option(str(value)).id.split(':', 1)[1]}")
-        return self.text
+    def answer(self, value: int) -> str:
+        """Press the button of a 1-5 answer to the statement on screen."""
+        button = next(
+            (o for o in self.options if o.id.startswith("ans:") and o.key == str(value)), None
+        )
+        assert button is not None, f"no answer button {value} among {[o.id for o in self.options]}"
+        return self.send(Choice(button.id))
 
 
 @pytest.fixture

@@ -16,10 +16,6 @@ from tests.conftest import ChatDriver
 EngineFactory = Callable[[], DialogueEngine]
 
 
-def _answer(chat: ChatDriver, value: int) -> str:
-    return chat.press(f"ans:{chat.option(str(value)).id.split(':', 1)[1]}")
-
-
 def _count(db: Engine, model: type) -> int:
     with database.session_factory(db)() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
@@ -37,7 +33,7 @@ def test_a_quick_check_is_stored_with_its_result_and_scores(
     chat.start(language="en", role="buyer")
     chat.say("/check")
     for _ in range(10):
-        _answer(chat, 5)
+        chat.answer(5)
     assert "Strength:" in chat.text
     assert _count(db_engine, UserRow) == 1
     assert _count(db_engine, AnswerRow) == 10
@@ -53,12 +49,12 @@ def test_a_new_process_resumes_the_conversation_where_it_stopped(
     first.start(language="fr", role="supplier")
     first.say("/assess")
     for value in (1, 2, 3):
-        _answer(first, value)
+        first.answer(value)
     # A restart: a brand-new engine over the same database, nothing kept in memory.
     second = ChatDriver(sql_engine_factory())
     text = second.start()
     assert "On reprend là où vous vous étiez arrêté" in text and "4/36" in text
-    assert "5/36" in _answer(second, 4)
+    assert "5/36" in second.answer(4)
 
 
 def test_two_engines_continue_the_same_user_in_turn(
@@ -110,7 +106,7 @@ def test_a_crash_in_the_middle_of_an_answer_leaves_the_stored_state_intact(
     chat.start(language="en", role="buyer")
     chat.say("/check")
     for _ in range(9):
-        _answer(chat, 2)
+        chat.answer(2)
     before = _answers(db_engine)
 
     def explode(*_args: object, **_kwargs: object) -> None:
@@ -119,7 +115,7 @@ def test_a_crash_in_the_middle_of_an_answer_leaves_the_stored_state_intact(
     # The last answer and the session status are flushed before the result insert fails.
     monkeypatch.setattr("bot.adapters.db.repositories.SqlResultRepository.add", explode)
     with pytest.raises(RuntimeError):
-        _answer(chat, 2)
+        chat.answer(2)
     monkeypatch.undo()
     assert _answers(db_engine) == before
     assert _count(db_engine, ResultRow) == 0
@@ -134,9 +130,9 @@ def test_a_changed_answer_replaces_the_stored_value(
     chat = ChatDriver(sql_engine_factory())
     chat.start(language="en", role="buyer")
     chat.say("/check")
-    _answer(chat, 5)
+    chat.answer(5)
     chat.say("b")
-    _answer(chat, 1)
+    chat.answer(1)
     assert list(_answers(db_engine).values()) == [1]
 
 

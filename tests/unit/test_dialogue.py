@@ -15,10 +15,6 @@ def _ready(chat: ChatDriver, lang: str = "en", role: str = "buyer") -> None:
     chat.start(language=lang, role=role)
 
 
-def _answer(chat: ChatDriver, value: int) -> str:
-    return chat.press(f"ans:{chat.option(str(value)).id.split(':', 1)[1]}")
-
-
 def test_a_new_user_without_hints_chooses_language_then_role_then_sees_the_menu(
     chat: ChatDriver,
 ) -> None:
@@ -49,7 +45,7 @@ def test_a_complete_quick_check_by_buttons_gives_a_result_and_offers_a_focus(
     chat.press("Quick self-check")
     assert "10 statements" in chat.text and "1/10" in chat.text
     for _ in range(10):
-        _answer(chat, 4)
+        chat.answer(4)
     text = chat.text
     for register in ("Altruism", "Justice", "Prudence", "Courage", "Temperance"):
         assert register in text
@@ -67,11 +63,11 @@ def test_going_back_shows_the_earlier_answer_and_lets_it_change(
 ) -> None:
     _ready(chat)
     chat.say("/check")
-    _answer(chat, 2)
-    _answer(chat, 5)
+    chat.answer(2)
+    chat.answer(5)
     text = chat.say("b")
     assert "2/10" in text and "your earlier answer: 5" in text
-    _answer(chat, 1)
+    chat.answer(1)
     assert "3/10" in chat.text
     session = next(iter(store.sessions.values()))
     assert list(session.answers.values()) == [2, 1]
@@ -102,7 +98,7 @@ def test_bad_input_in_an_assessment_gets_help_and_keeps_the_session_intact(
 ) -> None:
     _ready(chat)
     chat.say("/check")
-    _answer(chat, 3)
+    chat.answer(3)
     before = {k: (s.position, dict(s.answers), s.status) for k, s in store.sessions.items()}
     text = chat.say(typed)
     assert expected in text
@@ -117,7 +113,7 @@ def test_a_command_in_the_middle_pauses_and_the_check_resumes_where_it_was(
     _ready(chat)
     chat.say("/check")
     for value in (1, 2, 3, 4):
-        _answer(chat, value)
+        chat.answer(value)
     text = chat.say("/progress")
     assert "No results yet" in text and "Paused at 4/10" in text
     assert next(iter(store.sessions.values())).status is SessionStatus.PAUSED
@@ -129,16 +125,16 @@ def test_a_command_in_the_middle_pauses_and_the_check_resumes_where_it_was(
 def test_help_in_the_middle_keeps_the_question_on_screen(chat: ChatDriver) -> None:
     _ready(chat)
     chat.say("/check")
-    _answer(chat, 3)
+    chat.answer(3)
     text = chat.say("/help")
     assert "/assess" in text and "statement 2/10" in text
-    assert "3/10" in _answer(chat, 3)
+    assert "3/10" in chat.answer(3)
 
 
 def test_starting_over_drops_the_half_finished_session(chat: ChatDriver, store: FakeStore) -> None:
     _ready(chat)
     chat.say("/check")
-    _answer(chat, 3)
+    chat.answer(3)
     chat.say("/cancel")
     chat.say("/check")
     assert "1/10" in chat.press("Start over")
@@ -155,7 +151,7 @@ def test_a_stale_button_changes_nothing(chat: ChatDriver, store: FakeStore) -> N
     _ready(chat)
     chat.say("/check")
     first_question = chat.option("3").id
-    _answer(chat, 3)
+    chat.answer(3)
     snapshot = {k: (s.position, dict(s.answers)) for k, s in store.sessions.items()}
     text = chat.send(Choice(first_question))
     assert "earlier step" in text and "2/10" in text
@@ -194,7 +190,7 @@ def test_a_crash_while_answering_leaves_the_previous_state_intact(
     _ready(chat)
     chat.say("/check")
     for _ in range(9):
-        _answer(chat, 4)
+        chat.answer(4)
     before = {k: (s.position, dict(s.answers), s.status) for k, s in store.sessions.items()}
 
     def explode(*_args: object, **_kwargs: object) -> None:
@@ -202,7 +198,7 @@ def test_a_crash_while_answering_leaves_the_previous_state_intact(
 
     monkeypatch.setattr("tests.fakes.FakeResultRepository.add", explode)
     with pytest.raises(RuntimeError):
-        _answer(chat, 4)
+        chat.answer(4)
     assert {k: (s.position, dict(s.answers), s.status) for k, s in store.sessions.items()} == before
     assert store.results == {}
     monkeypatch.undo()
@@ -212,7 +208,7 @@ def test_a_crash_while_answering_leaves_the_previous_state_intact(
 def test_switching_language_mid_check_pauses_it_and_continues_in_french(chat: ChatDriver) -> None:
     _ready(chat)
     chat.say("/check")
-    _answer(chat, 2)
+    chat.answer(2)
     text = chat.say("/language fr")
     assert "Paused at 1/10" in text and "on continue en français" in text
     text = chat.say("/check")
@@ -228,7 +224,7 @@ def test_progress_compares_the_latest_result_with_the_previous_and_the_first(
     for value in (2, 3, 5):
         chat.say("/check")
         for _ in range(10):
-            _answer(chat, value)
+            chat.answer(value)
         clock.advance(days=7)
     text = chat.say("/progress")
     assert "over 3 results" in text
@@ -263,7 +259,7 @@ def test_the_full_assessment_scores_all_18_competencies(chat: ChatDriver, store:
     chat.say("/assess")
     assert "36 affirmations" in chat.text and "1/36" in chat.text
     for index in range(36):
-        _answer(chat, 1 + index % 5)
+        chat.answer(1 + index % 5)
     assert "Votre bilan complet" in chat.text
     result = next(iter(store.results.values()))
     assert len(result.scores.competencies) == 18 and len(result.scores.registers) == 5
