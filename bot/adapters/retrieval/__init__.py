@@ -1,0 +1,1 @@
+"""Knowledge retrieval: card loading, BM25 and sentence-transformers + FAISS, fused."""

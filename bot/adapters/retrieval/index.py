@@ -1,0 +1,308 @@
+"""The hybrid card index: BM25 per language and dense vectors, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from bot.domain.cards import Card
+from bot.domain.framework import Language
+from bot.domain.retrieval import CardHit, QueryError, TagFilter
+
+from .bm25 import Bm25Index
+from .cards import card_files, load_cards
+from .embeddings import SentenceTransformerEmbeddings, model_fingerprint, resolve_model
+from .faiss_store import CorruptIndexError, FaissStore
+from .lexicon import Lexicon, keywords, load_lexicon
+from .tags import TagMatcher
+from .text import words
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+MAX_QUERY_CHARS = 1000
+Mode = Literal["fused", "dense", "lexical"]
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """Knobs of the ranking; any change is part of the cache key."""
+
+    rrf_k: int = 20
+    dense_weight: float = 1.0
+    # The embedding model is English-only: its ranking of French text counts for less.
+    dense_weight_fr: float = 0.5
+    lexical_weight: float = 1.0
+    tag_weight: float = 0.5
+    cross_language_weight: float = 0.3
+    # French queries are also embedded with the English words of the tags they mention.
+    bridge_french_queries: bool = True
+    keywords_in_dense_text: bool = True
+    format_version: int = 1
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What opening the index did, for people and logs."""
+
+    action: Literal["built", "loaded"]
+    reason: str
+    cards: int
+    documents: int
+    seconds: float
+    folder: Path
+
+
+def _dense_text(card: Card, language: Language, lexicon: Lexicon, settings: RetrievalSettings) -> str:
+    text = card.text(language)
+    parts = [text.title]
+    if settings.keywords_in_dense_text:
+        parts.append(", ".join(keywords(card, lexicon, language)))
+    parts.append(text.body)
+    return "\n".join(part for part in parts if part)
+
+
+def _lexical_text(card: Card, language: Language, lexicon: Lexicon) -> str:
+    text = card.text(language)
+    # The title counts twice: it says what the card is about in the fewest words.
+    return "\n".join([text.title, text.title, text.body, " ".join(keywords(card, lexicon, language))])
+
+
+class HybridCardIndex:
+    """Searches cards with BM25 (French and English stemming) and embeddings, fused."""
+
+    def __init__(
+        self,
+        cards: list[Card],
+        lexicon: Lexicon,
+        store: FaissStore,
+        embeddings: SentenceTransformerEmbeddings,
+        settings: RetrievalSettings,
+    ) -> None:
+        self._cards = cards
+        self._by_id = {card.id: card for card in cards}
+        self._store = store
+        self._embeddings = embeddings
+        self._settings = settings
+        self._bm25 = {
+            language: Bm25Index([_lexical_text(card, language, lexicon) for card in cards], language)
+            for language in ("en", "fr")
+        }
+        self._doc_card = [self._by_id[str(store.document(i).metadata["card"])] for i in range(len(store))]
+        self._matcher = TagMatcher(lexicon)
+        self._embed = lru_cache(maxsize=512)(self._embed_uncached)
+
+    @property
+    def cards(self) -> list[Card]:
+        """Every card of the index."""
+        return list(self._cards)
+
+    def get(self, card_id: str) -> Card | None:
+        """Return a card by id, or None."""
+        return self._by_id.get(card_id)
+
+    def _embed_uncached(self, text: str) -> np.ndarray:
+        return self._embeddings.encode([text])[0]
+
+    def search(
+        self,
+        query: str,
+        language: Language,
+        k: int = 3,
+        tags: TagFilter | None = None,
+        mode: Mode = "fused",
+    ) -> list[CardHit]:
+        """Return the k best cards for a query, in the language asked (or the filter's)."""
+        cleaned = " ".join(query.split())[:MAX_QUERY_CHARS]
+        if not words(cleaned):
+            raise QueryError("the query has no words to search for")
+        tags = tags or TagFilter({})
+        language = tags.language or language
+        allowed = [i for i, card in enumerate(self._cards) if tags.accepts(card)]
+        mentioned = self.mentioned_tags(cleaned, language)
+        dense = self._dense_scores(self._dense_query(cleaned, language, mentioned)) if mode != "lexical" else {}
+        lexical = self._lexical_scores(cleaned, language) if mode != "dense" else {}
+        by_tags = self._tag_scores(mentioned) if mode == "fused" else {}
+        fused = self._fuse(allowed, language, {"dense": dense, "lexical": lexical, "tags": by_tags}, mode)
+        ranked = sorted(allowed, key=lambda i: (-fused.get(i, 0.0), i))[: max(0, k)]
+        return [
+            CardHit(
+                card=self._cards[i],
+                score=round(fused.get(i, 0.0), 6),
+                language=language,
+                dense=round(dense.get(i, 0.0), 4),
+                lexical=round(lexical.get(i, 0.0), 4),
+            )
+            for i in ranked
+            if fused.get(i, 0.0) > 0
+        ]
+
+    def mentioned_tags(self, text: str, language: Language) -> dict[str, float]:
+        """Return the taxonomy tags a text speaks of (its language first, then the other)."""
+        other: Language = "fr" if language == "en" else "en"
+        found = {tag: weight * 0.5 for tag, weight in self._matcher.match(text, other, self._bm25[other].correct).items()}
+        found.update(self._matcher.match(text, language, self._bm25[language].correct))
+        return found
+
+    def _dense_query(self, query: str, language: Language, mentioned: dict[str, float]) -> str:
+        if language != "fr" or not self._settings.bridge_french_queries or not mentioned:
+            return query
+        return f"{query}\n{', '.join(self._matcher.english_terms(mentioned))}"
+
+    def _tag_scores(self, mentioned: dict[str, float]) -> dict[int, float]:
+        if not mentioned:
+            return {}
+        scores = {i: sum(mentioned.get(tag, 0.0) for tag in card.tags) for i, card in enumerate(self._cards)}
+        return {i: score for i, score in scores.items() if score > 0}
+
+    def _dense_scores(self, query: str) -> dict[int, float]:
+        # A card has one vector per language; its dense score is the closer of the two.
+        positions = {card.id: i for i, card in enumerate(self._cards)}
+        best: dict[int, float] = {}
+        for doc, cosine in self._store.search_vector(self._embed(query), len(self._store)):
+            card_index = positions[self._doc_card[doc].id]
+            best[card_index] = max(best.get(card_index, -1.0), cosine)
+        return best
+
+    def _lexical_scores(self, query: str, language: Language) -> dict[int, float]:
+        own = self._bm25[language].scores(query)
+        other = self._bm25["fr" if language == "en" else "en"].scores(query)
+        weight = self._settings.cross_language_weight
+        return {i: own.get(i, 0.0) + weight * other.get(i, 0.0) for i in own.keys() | other.keys()}
+
+    def _fuse(
+        self, allowed: list[int], language: Language, rankings: dict[str, dict[int, float]], mode: Mode
+    ) -> dict[int, float]:
+        if mode != "fused":
+            scores = rankings[mode]
+            floor = 1e-9 if mode == "dense" else 0.0  # every card has some cosine; none may vanish
+            return {i: max(scores.get(i, 0.0), floor) for i in allowed if i in scores or floor}
+        settings = self._settings
+        weights = {
+            "dense": settings.dense_weight_fr if language == "fr" else settings.dense_weight,
+            "lexical": settings.lexical_weight,
+            "tags": settings.tag_weight,
+        }
+        fused: dict[int, float] = {}
+        for name, scores in rankings.items():
+            ranking = sorted((i for i in allowed if scores.get(i, 0.0) > 0), key=lambda i: -scores[i])
+            for rank, i in enumerate(ranking, start=1):
+                fused[i] = fused.get(i, 0.0) + weights[name] / (settings.rrf_k + rank)
+        return fused
+
+
+# --- building and caching ---------------------------------------------------------------------
+
+
+def content_hash(cards_dir: Path, lexicon_path: Path) -> str:
+    """Hash every card file and the lexicon, so that any change of content changes the key."""
+    digest = hashlib.sha256()
+    for path in [*card_files(cards_dir), lexicon_path]:
+        if path.exists():
+            digest.update(str(path.relative_to(cards_dir.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(cards_dir: Path, lexicon_path: Path, model: Path | str, settings: RetrievalSettings) -> str:
+    """The key of an index: content, model and settings."""
+    parts = [content_hash(cards_dir, lexicon_path), model_fingerprint(model), json.dumps(asdict(settings), sort_keys=True)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_manifest(folder: Path, key: str) -> str | None:
+    """Return None when the cache can be trusted, or why it cannot."""
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        return "no index on disk yet"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest["key"] != key:
+            return "cards, model or settings changed"
+        for name, expected in manifest["files"].items():
+            if _file_hash(folder / name) != expected:
+                return f"{name} does not match its manifest"
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return f"manifest unreadable ({type(error).__name__})"
+    return None
+
+
+def _documents(cards: list[Card], lexicon: Lexicon, settings: RetrievalSettings) -> tuple[list[str], list[dict[str, str]]]:
+    texts: list[str] = []
+    metadatas: list[dict[str, str]] = []
+    for card in cards:
+        for language in ("en", "fr"):
+            texts.append(_dense_text(card, language, lexicon, settings))
+            metadatas.append({"card": card.id, "lang": language, "kind": card.kind})
+    return texts, metadatas
+
+
+def _build(
+    folder: Path, key: str, cards: list[Card], lexicon: Lexicon, embeddings: SentenceTransformerEmbeddings, settings: RetrievalSettings
+) -> FaissStore:
+    texts, metadatas = _documents(cards, lexicon, settings)
+    vectors = embeddings.encode(texts)
+    store = FaissStore(embeddings, vectors.shape[1])
+    store.add_vectors(vectors, texts, metadatas, [f"{m['card']}:{m['lang']}" for m in metadatas])
+    # Write beside the cache, then swap, so that a crash never leaves half an index behind.
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="index-", dir=folder.parent))
+    files = store.save_local(staging)
+    manifest = {"key": key, "model": embeddings.model_name, "cards": len(cards), "files": {f.name: _file_hash(f) for f in files}}
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    if folder.exists():
+        shutil.rmtree(folder)
+    staging.rename(folder)
+    return store
+
+
+def open_index(
+    cards_dir: Path,
+    lexicon_path: Path,
+    cache_dir: Path,
+    model_setting: str | None,
+    settings: RetrievalSettings | None = None,
+    force: bool = False,
+    embeddings_factory: Callable[[Path | str], SentenceTransformerEmbeddings] = SentenceTransformerEmbeddings,
+) -> tuple[HybridCardIndex, IndexReport]:
+    """Load the cached index when it matches content, model and settings; build it otherwise."""
+    started = time.perf_counter()
+    settings = settings or RetrievalSettings()
+    cards = load_cards(cards_dir)
+    lexicon = load_lexicon(lexicon_path)
+    model = resolve_model(model_setting)
+    key = cache_key(cards_dir, lexicon_path, model, settings)
+    folder = cache_dir / "index"
+    embeddings = embeddings_factory(model)
+    reason = "rebuild asked" if force else _read_manifest(folder, key)
+    store: FaissStore | None = None
+    if reason is None:
+        try:
+            store = FaissStore.load_local(folder, embeddings)
+        except CorruptIndexError as error:
+            reason = str(error)
+    if store is not None and len(store) != 2 * len(cards):
+        store, reason = None, "index does not hold every card"
+    action: Literal["built", "loaded"] = "loaded"
+    if store is None:
+        log.info("building the card index: %s", reason)
+        store = _build(folder, key, cards, lexicon, embeddings, settings)
+        action = "built"
+    index = HybridCardIndex(cards, lexicon, store, embeddings, settings)
+    report = IndexReport(action, reason or "cache matches", len(cards), len(store), time.perf_counter() - started, folder)
+    return index, report

@@ -1,0 +1,69 @@
+"""What a search of the knowledge base returns, and how tag filters read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.cards import Card
+from bot.domain.framework import Language
+from bot.domain.taxonomy import parse_tag
+
+
+@dataclass(frozen=True)
+class CardHit:
+    """One card found for a query, in the language it should be shown in."""
+
+    card: Card
+    score: float
+    language: Language
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched (empty, or only punctuation)."""
+
+
+@dataclass(frozen=True)
+class TagFilter:
+    """Tags a card must carry: any value within a facet, every facet named."""
+
+    facets: dict[str, frozenset[str]]
+
+    @classmethod
+    def parse(cls, tags: list[str] | tuple[str, ...]) -> TagFilter:
+        """Read 'facet:value' tags (UnknownTagError for a tag outside the taxonomy)."""
+        facets: dict[str, set[str]] = {}
+        for tag in tags:
+            facet, value = parse_tag(tag)
+            facets.setdefault(facet, set()).add(value)
+        return cls({facet: frozenset(values) for facet, values in facets.items()})
+
+    @property
+    def language(self) -> Language | None:
+        """The language a `lang:` filter asks for, if exactly one."""
+        values = self.facets.get("lang", frozenset())
+        if len(values) != 1:
+            return None
+        return "fr" if "fr" in values else "en"
+
+    def accepts(self, card: Card) -> bool:
+        """Tell whether a card carries the tags asked for (language aside)."""
+        return all(
+            any(card.has_tag(facet, value) for value in values)
+            for facet, values in self.facets.items()
+            if facet != "lang"
+        )
+
+
+@dataclass(frozen=True)
+class LabelledQuery:
+    """A query as a user would type it, with the tags a good answer must all carry."""
+
+    text: str
+    language: Language
+    expect: tuple[str, ...]
+
+    def is_answered_by(self, card: Card) -> bool:
+        """Tell whether a card carries every expected tag."""
+        return all(tag in card.tags for tag in self.expect)
