@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.cli_knowledge import add_commands, build_index, eval_retrieval, kb_check, search
 from bot.config import ConfigError, Settings, load_settings
 
 EXIT_USAGE = 2
@@ -17,6 +18,10 @@ EPILOG = """examples:
   trustcoach chat                          talk with the coach in this terminal
   trustcoach chat --user ana --lang fr --role buyer < answers.txt
   trustcoach db upgrade                    create or migrate the database
+  trustcoach kb check                      validate the knowledge cards, print coverage
+  trustcoach index                         build the card index
+  trustcoach search "late delivery again" --k 3 --json
+  trustcoach eval retrieval                hit@1, hit@3, MRR per language
 """
 
 
@@ -53,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     upgrade.add_argument("--quiet", action="store_true", help="print nothing when all is well")
     db_commands.add_parser("current", help="print the schema revision of the database")
+    add_commands(commands)
     return parser
 
 
@@ -86,7 +92,14 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
         engine.dispose()
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {"chat": _chat, "db": _db}
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "chat": _chat,
+    "db": _db,
+    "kb": kb_check,
+    "index": build_index,
+    "search": search,
+    "eval": eval_retrieval,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

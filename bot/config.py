@@ -32,6 +32,10 @@ class Settings(BaseSettings):
         default_factory=lambda: Path(user_data_dir("trustcoach", appauthor=False)),
         description="Folder for the SQLite database and caches.",
     )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for the card index cache; data_dir/cache if unset.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL (postgresql+psycopg://user@host/db); SQLite if unset.",
@@ -63,6 +67,11 @@ class Settings(BaseSettings):
         if not value.is_dir():
             raise ValueError(f"folder {value} does not exist")
         return value
+
+    @property
+    def cache_root(self) -> Path:
+        """Folder for rebuildable files such as the card index."""
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def sqlalchemy_url(self) -> str:

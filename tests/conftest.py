@@ -12,10 +12,12 @@ from sqlalchemy import Engine, text
 
 from bot.adapters.content.loader import load_content
 from bot.adapters.db import database
+from bot.adapters.retrieval.cards import load_cards
+from bot.domain.cards import Card
 from bot.domain.content import Content
 from bot.domain.dialogue import Choice, Inbound, Option, Reply, Start, Text
 from bot.services.engine import DialogueEngine
-from tests.fakes import FakeClock, FakeStore, FakeUnitOfWork
+from tests.fakes import FakeCardIndex, FakeClock, FakeStore, FakeUnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
@@ -27,6 +29,18 @@ POSTGRES_URL = os.environ.get(
 def content() -> Content:
     """The project's real content, loaded once."""
     return load_content(ROOT / "knowledge", ROOT / "prompts")
+
+
+@pytest.fixture(scope="session")
+def all_cards() -> list[Card]:
+    """The project's real knowledge cards."""
+    return load_cards(ROOT / "knowledge" / "cards")
+
+
+@pytest.fixture
+def card_index(all_cards: list[Card]) -> FakeCardIndex:
+    """A model-free index over the real cards."""
+    return FakeCardIndex(all_cards)
 
 
 @pytest.fixture
@@ -42,9 +56,11 @@ def store() -> FakeStore:
 
 
 @pytest.fixture
-def engine(content: Content, clock: FakeClock, store: FakeStore) -> DialogueEngine:
-    """A dialogue engine on the in-memory database."""
-    return DialogueEngine(lambda: FakeUnitOfWork(store), content, clock)
+def engine(
+    content: Content, clock: FakeClock, store: FakeStore, card_index: FakeCardIndex
+) -> DialogueEngine:
+    """A dialogue engine on the in-memory database, with a model-free card index."""
+    return DialogueEngine(lambda: FakeUnitOfWork(store), content, clock, cards=card_index)
 
 
 class ChatDriver:
@@ -144,11 +160,13 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 
 @pytest.fixture
 def sql_engine_factory(
-    db_engine: Engine, content: Content, clock: FakeClock
+    db_engine: Engine, content: Content, clock: FakeClock, card_index: FakeCardIndex
 ) -> Callable[[], DialogueEngine]:
     """Builds independent dialogue engines over the same database, like separate processes."""
 
     def build() -> DialogueEngine:
-        return DialogueEngine(database.unit_of_work_factory(db_engine), content, clock)
+        return DialogueEngine(
+            database.unit_of_work_factory(db_engine), content, clock, cards=card_index
+        )
 
     return build

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
 from bot.domain.assessment import AssessmentSession, InstrumentId
+from bot.domain.cards import Card
 from bot.domain.dialogue import User
 from bot.domain.progress import AssessmentResult
+from bot.domain.retrieval import CardHit, QueryError, TagFilter
 
 
 @dataclass
@@ -20,6 +23,7 @@ class FakeStore:
     users: dict[int, User] = field(default_factory=dict)
     sessions: dict[int, AssessmentSession] = field(default_factory=dict)
     results: dict[int, AssessmentResult] = field(default_factory=dict)
+    saved_cards: dict[tuple[int, str], datetime] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -94,6 +98,25 @@ class FakeResultRepository:
         return sorted(mine, key=lambda r: (r.completed_at, r.id or 0))
 
 
+class FakeSavedCardRepository:
+    """Kept cards in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add(self, user_id: int, card_id: str, saved_at: datetime) -> bool:
+        if (user_id, card_id) in self._store.saved_cards:
+            return False
+        self._store.saved_cards[(user_id, card_id)] = saved_at
+        return True
+
+    def for_user(self, user_id: int) -> list[str]:
+        mine = [
+            (at, card) for (user, card), at in self._store.saved_cards.items() if user == user_id
+        ]
+        return [card for _, card in sorted(mine, key=lambda pair: (-pair[0].timestamp(), pair[1]))]
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed store; commit publishes it, anything else discards it."""
 
@@ -106,6 +129,7 @@ class FakeUnitOfWork:
         self.users = FakeUserRepository(self._working)
         self.sessions = FakeSessionRepository(self._working)
         self.results = FakeResultRepository(self._working)
+        self.saved_cards = FakeSavedCardRepository(self._working)
         return self
 
     def __exit__(
@@ -133,3 +157,39 @@ class FakeClock:
     def advance(self, **delta: float) -> None:
         """Move time forward."""
         self.current += timedelta(**delta)
+
+
+class FakeCardIndex:
+    """Searches real cards by shared words, without any model: enough to drive conversations."""
+
+    def __init__(self, cards: list[Card]) -> None:
+        self.cards = cards
+        self.searches: list[tuple[str, str, tuple[str, ...]]] = []
+
+    def search(
+        self, query: str, language: str, k: int = 3, tags: TagFilter | None = None
+    ) -> list[CardHit]:
+        query_words = {w for w in re.findall(r"\w+", query.casefold()) if len(w) > 3}
+        if not query_words:
+            raise QueryError("no words")
+        self.searches.append((query, language, tuple(sorted(tags.facets)) if tags else ()))
+        scored = []
+        for card in self.cards:
+            if tags is not None and not tags.accepts(card):
+                continue
+            text = card.text("fr" if language == "fr" else "en")
+            overlap = len(
+                query_words & set(re.findall(r"\w+", f"{text.title} {text.body}".casefold()))
+            )
+            scored.append((overlap, card))
+        scored.sort(key=lambda pair: -pair[0])
+        best = scored[0][0] if scored else 0
+        lang = "fr" if language == "fr" else "en"
+        return [
+            CardHit(card, float(s), lang, confident=best >= 2)
+            for s, card in scored[:k]
+            if s > 0 or tags
+        ]
+
+    def get(self, card_id: str) -> Card | None:
+        return next((card for card in self.cards if card.id == card_id), None)

@@ -52,11 +52,23 @@ class Card:
         return f"{facet}:{value}" in self.tags
 
     def gist(self, language: Language, max_chars: int = 220) -> str:
-        """Return the first lines of the body, cut at a word boundary, for a short preview."""
-        lead = " ".join(line.strip() for line in self.text(language).body.splitlines() if line.strip())
-        if len(lead) <= max_chars:
-            return lead
-        return lead[:max_chars].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+        """Return the card's opening paragraph, cut at a word boundary, for a short preview."""
+        lead: list[str] = []
+        for line in self.plain_body(language).splitlines():
+            if not line.strip() or line.lstrip().startswith(("-", "•", "☐", "1.")):
+                if lead:
+                    break
+                continue
+            lead.append(line.strip())
+        text = " ".join(lead)
+        if len(text) <= max_chars:
+            return text
+        return text[:max_chars].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+    def plain_body(self, language: Language) -> str:
+        """Return the body without Markdown emphasis, checkboxes drawn as ☐."""
+        body = self.text(language).body.replace("**", "")
+        return body.replace("- [ ] ", "☐ ").replace("- [x] ", "☑ ")
 
 
 # Minimums the knowledge base must meet (issue: knowledge base of golden rules).
@@ -89,9 +101,22 @@ def coverage(cards: list[Card]) -> list[CoverageRow]:
         serving = [c for c in cards if competency in c.competencies]
         rows.append(CoverageRow(f"competency:{competency}", len(serving), MIN_PER_COMPETENCY))
         exercises = sum(c.kind == "exercise" for c in serving)
-        rows.append(CoverageRow(f"competency:{competency} (exercises)", exercises, MIN_EXERCISES_PER_COMPETENCY))
-    rows += [CoverageRow(f"situation:{s}", sum(s in c.situations for c in cards), MIN_PER_SITUATION) for s in SITUATIONS]
-    rows += [CoverageRow(f"emotion:{e}", sum(e in c.emotions for c in cards), MIN_PER_EMOTION) for e in EMOTIONS]
+        rows.append(
+            CoverageRow(
+                f"competency:{competency} (exercises)", exercises, MIN_EXERCISES_PER_COMPETENCY
+            )
+        )
+    rows += [
+        CoverageRow(f"situation:{s}", sum(s in c.situations for c in cards), MIN_PER_SITUATION)
+        for s in SITUATIONS
+    ]
+    rows += [
+        CoverageRow(f"emotion:{e}", sum(e in c.emotions for c in cards), MIN_PER_EMOTION)
+        for e in EMOTIONS
+    ]
     rows += [CoverageRow(f"kind:{k}", sum(c.kind == k for c in cards), 1) for k in KINDS]
-    rows += [CoverageRow(f"audience:{a}", sum(a in c.audiences for c in cards), MIN_PER_AUDIENCE) for a in AUDIENCES]
+    rows += [
+        CoverageRow(f"audience:{a}", sum(a in c.audiences for c in cards), MIN_PER_AUDIENCE)
+        for a in AUDIENCES
+    ]
     return rows

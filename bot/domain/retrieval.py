@@ -18,6 +18,8 @@ class CardHit:
     language: Language
     dense: float = 0.0
     lexical: float = 0.0
+    # False when the query named no known topic and matched the card only faintly.
+    confident: bool = True
 
 
 class QueryError(ValueError):
@@ -67,3 +69,7 @@ class LabelledQuery:
     def is_answered_by(self, card: Card) -> bool:
         """Tell whether a card carries every expected tag."""
         return all(tag in card.tags for tag in self.expect)
+
+
+class SearchUnavailableError(RuntimeError):
+    """The knowledge base cannot be searched on this machine right now (model or index missing)."""

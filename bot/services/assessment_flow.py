@@ -11,7 +11,7 @@ from bot.domain.assessment import (
 )
 from bot.domain.dialogue import Option, Reply
 from bot.domain.progress import AssessmentResult, band_of, highlights
-from bot.services import progress_flow
+from bot.services import knowledge_flow, progress_flow
 from bot.services.turn import Turn
 
 BAR_WIDTH = 10
@@ -205,7 +205,12 @@ def result_replies(turn: Turn, result: AssessmentResult) -> list[Reply]:
         turn.t("framework_note"),
     ]
     offer = progress_flow.offer_focus(turn, weak.id)
-    return [Reply(text="\n".join(lines)), Reply(text="\n\n".join(summary)), offer]
+    weakest = sorted(
+        result.scores.competencies,
+        key=lambda c: (result.scores.competencies[c], framework.order_of(c)),
+    )
+    cards = knowledge_flow.cards_for_result(turn, weakest[:2])
+    return [Reply(text="\n".join(lines)), Reply(text="\n\n".join(summary)), *cards, offer]
 
 
 def score_bar(value: float) -> str:

@@ -8,7 +8,7 @@ from bot.domain.content import Content
 from bot.domain.dialogue import Inbound, Reply, Start, User
 from bot.domain.framework import Language
 from bot.services import router
-from bot.services.ports import Clock, UnitOfWork
+from bot.services.ports import CardIndex, Clock, UnitOfWork
 from bot.services.turn import Turn
 
 
@@ -25,11 +25,13 @@ class DialogueEngine:
         content: Content,
         clock: Clock,
         default_language: Language = "en",
+        cards: CardIndex | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._content = content
         self._clock = clock
         self._default_language = default_language
+        self._cards = cards
 
     @property
     def content(self) -> Content:
@@ -42,7 +44,9 @@ class DialogueEngine:
             user = uow.users.find(channel, external_id)
             if user is None:
                 user = uow.users.add(self._new_user(channel, external_id, event))
-            turn = Turn(user=user, uow=uow, content=self._content, now=self._clock.now())
+            turn = Turn(
+                user=user, uow=uow, content=self._content, now=self._clock.now(), cards=self._cards
+            )
             replies = router.handle(turn, event)
             uow.users.save(user)
             uow.commit()

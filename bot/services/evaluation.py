@@ -44,7 +44,9 @@ def evaluate(queries: list[LabelledQuery], rankers: dict[str, Ranker]) -> list[S
                     hit_at_1=sum(p == 1 for p in positions) / count,
                     hit_at_3=sum(0 < p <= 3 for p in positions) / count,
                     mrr=sum(1 / p for p in positions if p) / count,
-                    misses=tuple(q.text for q, p in zip(subset, positions, strict=True) if not 0 < p <= 3),
+                    misses=tuple(
+                        q.text for q, p in zip(subset, positions, strict=True) if not 0 < p <= 3
+                    ),
                 )
             )
     return cards

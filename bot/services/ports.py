@@ -7,8 +7,11 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.assessment import AssessmentSession, InstrumentId
+from bot.domain.cards import Card
 from bot.domain.dialogue import User
+from bot.domain.framework import Language
 from bot.domain.progress import AssessmentResult
+from bot.domain.retrieval import CardHit, TagFilter
 
 
 class UserRepository(Protocol):
@@ -50,6 +53,16 @@ class ResultRepository(Protocol):
         """Return a user's results, oldest first."""
 
 
+class SavedCardRepository(Protocol):
+    """Cards a user kept for later."""
+
+    def add(self, user_id: int, card_id: str, saved_at: datetime) -> bool:
+        """Keep a card; False when it was already kept."""
+
+    def for_user(self, user_id: int) -> list[str]:
+        """Return the ids of a user's kept cards, newest first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything written inside it is committed together or not at all."""
 
@@ -64,6 +77,10 @@ class UnitOfWork(Protocol):
     @property
     def results(self) -> ResultRepository:
         """The results of this transaction."""
+
+    @property
+    def saved_cards(self) -> SavedCardRepository:
+        """The kept cards of this transaction."""
 
     def __enter__(self) -> Self: ...
 
@@ -84,3 +101,15 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """Return the current time, timezone-aware (UTC)."""
+
+
+class CardIndex(Protocol):
+    """The knowledge base, searchable in French and English."""
+
+    def search(
+        self, query: str, language: Language, k: int = 3, tags: TagFilter | None = None
+    ) -> list[CardHit]:
+        """Return the best cards for a query, shown in the given language (QueryError if empty)."""
+
+    def get(self, card_id: str) -> Card | None:
+        """Return a card by id, or None."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from bot.domain.assessment import InstrumentId
 from bot.domain.dialogue import Choice, Inbound, Option, Reply, Start, Text
 from bot.domain.framework import as_language, as_role
-from bot.services import assessment_flow, onboarding, progress_flow
+from bot.services import assessment_flow, knowledge_flow, onboarding, progress_flow
 from bot.services.turn import Turn
 
 # Longer messages are cut before they are read: nothing the coach does needs more.
@@ -63,7 +63,7 @@ def on_text(turn: Turn, raw: str) -> list[Reply]:
         return assessment_flow.on_text(turn, text) or stale(turn)
     if turn.flow in ("language", "role"):
         return [turn.reply("pick_an_option"), *current_prompt(turn)]
-    return [turn.reply("free_text_not_yet"), *onboarding.menu(turn)]
+    return knowledge_flow.answer_question(turn, text)
 
 
 def on_choice(turn: Turn, option_id: str) -> list[Reply]:
@@ -211,6 +211,20 @@ def _pausing(turn: Turn, replies: list[Reply]) -> list[Reply]:
     return [*replies, paused]
 
 
+def _cmd_saved(turn: Turn, _argument: str) -> list[Reply]:
+    return _pausing(turn, knowledge_flow.list_saved(turn))
+
+
+def _cmd_ask(turn: Turn, argument: str) -> list[Reply]:
+    paused = assessment_flow.pause(turn)
+    replies = (
+        knowledge_flow.answer_question(turn, argument) if argument else [turn.reply("ask_prompt")]
+    )
+    if not argument:
+        turn.go("menu")
+    return ([paused] if paused else []) + replies
+
+
 COMMANDS: dict[str, CommandHandler] = {
     "start": _cmd_start,
     "help": _cmd_help,
@@ -222,6 +236,8 @@ COMMANDS: dict[str, CommandHandler] = {
     "role": _cmd_role,
     "cancel": _cmd_cancel,
     "menu": _cmd_menu,
+    "saved": _cmd_saved,
+    "ask": _cmd_ask,
 }
 
 COMMAND_ALIASES = {
@@ -235,6 +251,8 @@ COMMAND_ALIASES = {
     "rôle": "role",
     "bilan": "assess",
     "test": "check",
+    "favoris": "saved",
+    "question": "ask",
 }
 
 
@@ -254,6 +272,8 @@ def _choose_role(turn: Turn, argument: str) -> list[Reply] | None:
 def _choose_menu(turn: Turn, argument: str) -> list[Reply] | None:
     if argument == "menu":
         return onboarding.menu(turn)
+    if argument == "ask":
+        return _cmd_ask(turn, "")
     command = COMMANDS.get(argument) if argument in onboarding.MENU_ACTIONS else None
     return command(turn, "") if command else None
 
@@ -295,6 +315,18 @@ def _choose_focus_register(turn: Turn, argument: str) -> list[Reply] | None:
     return progress_flow.pick_competency(turn, argument)
 
 
+def _choose_card(turn: Turn, argument: str) -> list[Reply] | None:
+    return knowledge_flow.open_card(turn, argument)
+
+
+def _choose_save(turn: Turn, argument: str) -> list[Reply] | None:
+    return knowledge_flow.save_card(turn, argument)
+
+
+def _choose_clarify(turn: Turn, argument: str) -> list[Reply] | None:
+    return knowledge_flow.clarified(turn, argument) if turn.flow == "clarify" else None
+
+
 CHOICES: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "lang": _choose_language,
     "role": _choose_role,
@@ -305,6 +337,9 @@ CHOICES: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "restart": _choose_restart,
     "focus": _choose_focus,
     "focusreg": _choose_focus_register,
+    "card": _choose_card,
+    "save": _choose_save,
+    "clarify": _choose_clarify,
 }
 
 
@@ -328,10 +363,10 @@ def _typed_option(turn: Turn, text: str) -> Option | None:
     if turn.flow == "assessment":
         return None  # the assessment reads digits and 'back' itself, with its own messages
     folded = _fold(text)
-    for reply in _prompt_for_matching(turn):
-        for option in reply.options:
-            if folded in (_fold(option.key), _fold(option.label)):
-                return option
+    offered = [option for reply in _prompt_for_matching(turn) for option in reply.options]
+    for option in [*offered, *knowledge_flow.options_on_screen(turn)]:
+        if folded in (_fold(option.key), _fold(option.label)):
+            return option
     return None
 
 

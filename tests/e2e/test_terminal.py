@@ -12,11 +12,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _shared_index_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # One card index for the module: each test has its own data folder, not its own index build.
+    global CACHE_DIR  # noqa: PLW0603
+    CACHE_DIR = tmp_path_factory.mktemp("index-cache")
+
+
+CACHE_DIR: Path | None = None
+
+
 def _run(
     args: list[str], data_dir: Path, stdin: str = "", **env: str
 ) -> subprocess.CompletedProcess[str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCOACH_")}
     environment = {**inherited, "TRUSTCOACH_DATA_DIR": str(data_dir), "COLUMNS": "200", **env}
+    if CACHE_DIR is not None:
+        environment["TRUSTCOACH_CACHE_DIR"] = str(CACHE_DIR)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -80,7 +92,9 @@ def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_db_upgrade_creates_the_database_and_says_where(tmp_path: Path) -> None:
     result = _run(["db", "upgrade"], tmp_path)
-    assert result.returncode == 0 and "at revision 0001" in result.stdout
+    from bot.adapters.db.database import head_revision
+
+    assert result.returncode == 0 and f"at revision {head_revision()}" in result.stdout
     assert (tmp_path / "trustcoach.db").exists()
 
 

@@ -263,9 +263,3 @@ def test_the_full_assessment_scores_all_18_competencies(chat: ChatDriver, store:
     assert "Votre bilan complet" in chat.text
     result = next(iter(store.results.values()))
     assert len(result.scores.competencies) == 18 and len(result.scores.registers) == 5
-
-
-def test_free_text_outside_a_flow_gets_a_short_answer_and_the_menu(chat: ChatDriver) -> None:
-    _ready(chat)
-    text = chat.say("my supplier is late again, what do I do?")
-    assert "What would you like to do?" in text

@@ -110,3 +110,15 @@ class ScoreRow(Base):
     score: Mapped[float]
 
     result: Mapped[ResultRow] = relationship(back_populates="scores")
+
+
+class SavedCardRow(Base):
+    """A knowledge card a user kept for later."""
+
+    __tablename__ = "saved_cards"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    card_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

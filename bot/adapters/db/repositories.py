@@ -14,7 +14,7 @@ from bot.domain.dialogue import User
 from bot.domain.framework import Language, Role
 from bot.domain.progress import AssessmentResult
 
-from .models import AnswerRow, ResultRow, ScoreRow, SessionRow, UserRow
+from .models import AnswerRow, ResultRow, SavedCardRow, ScoreRow, SessionRow, UserRow
 
 OPEN_STATUSES = (SessionStatus.ACTIVE.value, SessionStatus.PAUSED.value)
 
@@ -209,12 +209,37 @@ class SqlResultRepository:
         )
 
 
+class SqlSavedCardRepository:
+    """Kept cards in the `saved_cards` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, user_id: int, card_id: str, saved_at: datetime) -> bool:
+        """Keep a card; False when it was already kept."""
+        if self._session.get(SavedCardRow, (user_id, card_id)) is not None:
+            return False
+        self._session.add(SavedCardRow(user_id=user_id, card_id=card_id, saved_at=saved_at))
+        self._session.flush()
+        return True
+
+    def for_user(self, user_id: int) -> list[str]:
+        """Return the ids of a user's kept cards, newest first."""
+        query = (
+            select(SavedCardRow.card_id)
+            .where(SavedCardRow.user_id == user_id)
+            .order_by(SavedCardRow.saved_at.desc(), SavedCardRow.card_id)
+        )
+        return list(self._session.scalars(query))
+
+
 class SqlUnitOfWork:
     """One database transaction holding the three repositories."""
 
     users: SqlUserRepository
     sessions: SqlSessionRepository
     results: SqlResultRepository
+    saved_cards: SqlSavedCardRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -225,6 +250,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(self._session)
         self.sessions = SqlSessionRepository(self._session)
         self.results = SqlResultRepository(self._session)
+        self.saved_cards = SqlSavedCardRepository(self._session)
         return self
 
     def __exit__(

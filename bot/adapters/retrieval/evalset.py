@@ -6,15 +6,15 @@ from pathlib import Path
 
 import yaml
 
-from bot.domain.taxonomy import parse_tag
 from bot.domain.retrieval import LabelledQuery
+from bot.domain.taxonomy import parse_tag
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_queries(path: Path) -> list[LabelledQuery]:
     """Load labelled queries, checking languages and tags."""
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     queries: list[LabelledQuery] = []
     for number, entry in enumerate(data["queries"]):
         language = entry.get("lang")

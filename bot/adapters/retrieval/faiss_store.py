@@ -91,19 +91,29 @@ class FaissStore(VectorStore):
         return [(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if p >= 0]
 
     def similarity_search_with_score_by_vector(
-        self, embedding: list[float], k: int = 4, filter: MetadataFilter | None = None, **kwargs: Any
+        self,
+        embedding: list[float],
+        k: int = 4,
+        filter: MetadataFilter | None = None,
+        **kwargs: Any,
     ) -> list[tuple[Document, float]]:
         """Return the k most similar documents passing the metadata filter, with cosines."""
         vector = np.asarray(embedding, dtype=np.float32)
         ranked = self.search_vector(vector, len(self._documents))
-        found = [(self._documents[p], s) for p, s in ranked if _matches(self._documents[p].metadata, filter)]
+        found = [
+            (self._documents[p], s)
+            for p, s in ranked
+            if _matches(self._documents[p].metadata, filter)
+        ]
         return found[:k]
 
     def similarity_search_with_score(
         self, query: str, k: int = 4, filter: MetadataFilter | None = None, **kwargs: Any
     ) -> list[tuple[Document, float]]:
         """Return the k documents most similar to a query, with cosine similarity."""
-        return self.similarity_search_with_score_by_vector(self._embedding.embed_query(query), k, filter)
+        return self.similarity_search_with_score_by_vector(
+            self._embedding.embed_query(query), k, filter
+        )
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
         """Return the k documents most similar to a query (LangChain interface)."""
@@ -133,8 +143,12 @@ class FaissStore(VectorStore):
         """Write the FAISS index and a JSON document store; return the files written."""
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self._index, str(folder / INDEX_FILE))
-        records = [{"id": d.id, "text": d.page_content, "metadata": d.metadata} for d in self._documents]
-        (folder / DOCUMENTS_FILE).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+        records = [
+            {"id": d.id, "text": d.page_content, "metadata": d.metadata} for d in self._documents
+        ]
+        (folder / DOCUMENTS_FILE).write_text(
+            json.dumps(records, ensure_ascii=False), encoding="utf-8"
+        )
         return [folder / INDEX_FILE, folder / DOCUMENTS_FILE]
 
     @classmethod
@@ -149,5 +163,7 @@ class FaissStore(VectorStore):
             raise CorruptIndexError(f"index and documents disagree in {folder}")
         store = cls(embedding, index.d, index)
         for record in records:
-            store._documents.append(Document(page_content=record["text"], metadata=record["metadata"], id=record["id"]))
+            store._documents.append(
+                Document(page_content=record["text"], metadata=record["metadata"], id=record["id"])
+            )
         return store

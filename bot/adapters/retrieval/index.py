@@ -48,6 +48,10 @@ class RetrievalSettings:
     cross_language_weight: float = 0.3
     # French queries are also embedded with the English words of the tags they mention.
     bridge_french_queries: bool = True
+    # Below these, a query that names no known topic is answered with a question, not a guess.
+    confident_dense_en: float = 0.40
+    confident_dense_fr: float = 0.55
+    confident_lexical: float = 8.0
     keywords_in_dense_text: bool = True
     format_version: int = 1
 
@@ -64,7 +68,9 @@ class IndexReport:
     folder: Path
 
 
-def _dense_text(card: Card, language: Language, lexicon: Lexicon, settings: RetrievalSettings) -> str:
+def _dense_text(
+    card: Card, language: Language, lexicon: Lexicon, settings: RetrievalSettings
+) -> str:
     text = card.text(language)
     parts = [text.title]
     if settings.keywords_in_dense_text:
@@ -76,7 +82,9 @@ def _dense_text(card: Card, language: Language, lexicon: Lexicon, settings: Retr
 def _lexical_text(card: Card, language: Language, lexicon: Lexicon) -> str:
     text = card.text(language)
     # The title counts twice: it says what the card is about in the fewest words.
-    return "\n".join([text.title, text.title, text.body, " ".join(keywords(card, lexicon, language))])
+    return "\n".join(
+        [text.title, text.title, text.body, " ".join(keywords(card, lexicon, language))]
+    )
 
 
 class HybridCardIndex:
@@ -96,10 +104,14 @@ class HybridCardIndex:
         self._embeddings = embeddings
         self._settings = settings
         self._bm25 = {
-            language: Bm25Index([_lexical_text(card, language, lexicon) for card in cards], language)
+            language: Bm25Index(
+                [_lexical_text(card, language, lexicon) for card in cards], language
+            )
             for language in ("en", "fr")
         }
-        self._doc_card = [self._by_id[str(store.document(i).metadata["card"])] for i in range(len(store))]
+        self._doc_card = [
+            self._by_id[str(store.document(i).metadata["card"])] for i in range(len(store))
+        ]
         self._matcher = TagMatcher(lexicon)
         self._embed = lru_cache(maxsize=512)(self._embed_uncached)
 
@@ -113,7 +125,8 @@ class HybridCardIndex:
         return self._by_id.get(card_id)
 
     def _embed_uncached(self, text: str) -> np.ndarray:
-        return self._embeddings.encode([text])[0]
+        vectors = self._embeddings.encode([text])
+        return np.asarray(vectors[0], dtype=np.float32)
 
     def search(
         self,
@@ -131,11 +144,18 @@ class HybridCardIndex:
         language = tags.language or language
         allowed = [i for i, card in enumerate(self._cards) if tags.accepts(card)]
         mentioned = self.mentioned_tags(cleaned, language)
-        dense = self._dense_scores(self._dense_query(cleaned, language, mentioned)) if mode != "lexical" else {}
+        dense = (
+            self._dense_scores(self._dense_query(cleaned, language, mentioned))
+            if mode != "lexical"
+            else {}
+        )
         lexical = self._lexical_scores(cleaned, language) if mode != "dense" else {}
         by_tags = self._tag_scores(mentioned) if mode == "fused" else {}
-        fused = self._fuse(allowed, language, {"dense": dense, "lexical": lexical, "tags": by_tags}, mode)
+        fused = self._fuse(
+            allowed, language, {"dense": dense, "lexical": lexical, "tags": by_tags}, mode
+        )
         ranked = sorted(allowed, key=lambda i: (-fused.get(i, 0.0), i))[: max(0, k)]
+        confident = self._is_confident(mentioned, dense, lexical, language)
         return [
             CardHit(
                 card=self._cards[i],
@@ -143,6 +163,7 @@ class HybridCardIndex:
                 language=language,
                 dense=round(dense.get(i, 0.0), 4),
                 lexical=round(lexical.get(i, 0.0), 4),
+                confident=confident,
             )
             for i in ranked
             if fused.get(i, 0.0) > 0
@@ -151,9 +172,28 @@ class HybridCardIndex:
     def mentioned_tags(self, text: str, language: Language) -> dict[str, float]:
         """Return the taxonomy tags a text speaks of (its language first, then the other)."""
         other: Language = "fr" if language == "en" else "en"
-        found = {tag: weight * 0.5 for tag, weight in self._matcher.match(text, other, self._bm25[other].correct).items()}
+        found = {
+            tag: weight * 0.5
+            for tag, weight in self._matcher.match(text, other, self._bm25[other].correct).items()
+        }
         found.update(self._matcher.match(text, language, self._bm25[language].correct))
         return found
+
+    def _is_confident(
+        self,
+        mentioned: dict[str, float],
+        dense: dict[int, float],
+        lexical: dict[int, float],
+        language: Language,
+    ) -> bool:
+        if mentioned:
+            return True
+        settings = self._settings
+        floor = settings.confident_dense_fr if language == "fr" else settings.confident_dense_en
+        return (
+            max(dense.values(), default=1.0) >= floor
+            or max(lexical.values(), default=0.0) >= settings.confident_lexical
+        )
 
     def _dense_query(self, query: str, language: Language, mentioned: dict[str, float]) -> str:
         if language != "fr" or not self._settings.bridge_french_queries or not mentioned:
@@ -163,7 +203,10 @@ class HybridCardIndex:
     def _tag_scores(self, mentioned: dict[str, float]) -> dict[int, float]:
         if not mentioned:
             return {}
-        scores = {i: sum(mentioned.get(tag, 0.0) for tag in card.tags) for i, card in enumerate(self._cards)}
+        scores = {
+            i: sum(mentioned.get(tag, 0.0) for tag in card.tags)
+            for i, card in enumerate(self._cards)
+        }
         return {i: score for i, score in scores.items() if score > 0}
 
     def _dense_scores(self, query: str) -> dict[int, float]:
@@ -182,7 +225,11 @@ class HybridCardIndex:
         return {i: own.get(i, 0.0) + weight * other.get(i, 0.0) for i in own.keys() | other.keys()}
 
     def _fuse(
-        self, allowed: list[int], language: Language, rankings: dict[str, dict[int, float]], mode: Mode
+        self,
+        allowed: list[int],
+        language: Language,
+        rankings: dict[str, dict[int, float]],
+        mode: Mode,
     ) -> dict[int, float]:
         if mode != "fused":
             scores = rankings[mode]
@@ -196,7 +243,9 @@ class HybridCardIndex:
         }
         fused: dict[int, float] = {}
         for name, scores in rankings.items():
-            ranking = sorted((i for i in allowed if scores.get(i, 0.0) > 0), key=lambda i: -scores[i])
+            ranking = sorted(
+                (i for i in allowed if scores.get(i, 0.0) > 0), key=lambda i: -scores[i]
+            )
             for rank, i in enumerate(ranking, start=1):
                 fused[i] = fused.get(i, 0.0) + weights[name] / (settings.rrf_k + rank)
         return fused
@@ -215,9 +264,15 @@ def content_hash(cards_dir: Path, lexicon_path: Path) -> str:
     return digest.hexdigest()
 
 
-def cache_key(cards_dir: Path, lexicon_path: Path, model: Path | str, settings: RetrievalSettings) -> str:
+def cache_key(
+    cards_dir: Path, lexicon_path: Path, model: Path | str, settings: RetrievalSettings
+) -> str:
     """The key of an index: content, model and settings."""
-    parts = [content_hash(cards_dir, lexicon_path), model_fingerprint(model), json.dumps(asdict(settings), sort_keys=True)]
+    parts = [
+        content_hash(cards_dir, lexicon_path),
+        model_fingerprint(model),
+        json.dumps(asdict(settings), sort_keys=True),
+    ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -242,7 +297,9 @@ def _read_manifest(folder: Path, key: str) -> str | None:
     return None
 
 
-def _documents(cards: list[Card], lexicon: Lexicon, settings: RetrievalSettings) -> tuple[list[str], list[dict[str, str]]]:
+def _documents(
+    cards: list[Card], lexicon: Lexicon, settings: RetrievalSettings
+) -> tuple[list[str], list[dict[str, str]]]:
     texts: list[str] = []
     metadatas: list[dict[str, str]] = []
     for card in cards:
@@ -253,7 +310,12 @@ def _documents(cards: list[Card], lexicon: Lexicon, settings: RetrievalSettings)
 
 
 def _build(
-    folder: Path, key: str, cards: list[Card], lexicon: Lexicon, embeddings: SentenceTransformerEmbeddings, settings: RetrievalSettings
+    folder: Path,
+    key: str,
+    cards: list[Card],
+    lexicon: Lexicon,
+    embeddings: SentenceTransformerEmbeddings,
+    settings: RetrievalSettings,
 ) -> FaissStore:
     texts, metadatas = _documents(cards, lexicon, settings)
     vectors = embeddings.encode(texts)
@@ -263,7 +325,12 @@ def _build(
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="index-", dir=folder.parent))
     files = store.save_local(staging)
-    manifest = {"key": key, "model": embeddings.model_name, "cards": len(cards), "files": {f.name: _file_hash(f) for f in files}}
+    manifest = {
+        "key": key,
+        "model": embeddings.model_name,
+        "cards": len(cards),
+        "files": {f.name: _file_hash(f) for f in files},
+    }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     if folder.exists():
         shutil.rmtree(folder)
@@ -278,7 +345,9 @@ def open_index(
     model_setting: str | None,
     settings: RetrievalSettings | None = None,
     force: bool = False,
-    embeddings_factory: Callable[[Path | str], SentenceTransformerEmbeddings] = SentenceTransformerEmbeddings,
+    embeddings_factory: Callable[
+        [Path | str], SentenceTransformerEmbeddings
+    ] = SentenceTransformerEmbeddings,
 ) -> tuple[HybridCardIndex, IndexReport]:
     """Load the cached index when it matches content, model and settings; build it otherwise."""
     started = time.perf_counter()
@@ -304,5 +373,12 @@ def open_index(
         store = _build(folder, key, cards, lexicon, embeddings, settings)
         action = "built"
     index = HybridCardIndex(cards, lexicon, store, embeddings, settings)
-    report = IndexReport(action, reason or "cache matches", len(cards), len(store), time.perf_counter() - started, folder)
+    report = IndexReport(
+        action,
+        reason or "cache matches",
+        len(cards),
+        len(store),
+        time.perf_counter() - started,
+        folder,
+    )
     return index, report

@@ -23,7 +23,7 @@ def load_lexicon(path: Path) -> Lexicon:
     if not path.exists():
         return {}
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         raise LexiconError(f"{path}: not valid YAML ({error})") from error
     lexicon: Lexicon = {}
@@ -34,7 +34,8 @@ def load_lexicon(path: Path) -> Lexicon:
             if value not in VOCABULARY[facet] or not isinstance(languages, dict):
                 raise LexiconError(f"{path}: {facet}.{value}: unknown {facet}")
             lexicon[f"{facet}:{value}"] = {
-                language: tuple(str(term) for term in languages.get(language) or ()) for language in ("en", "fr")
+                language: tuple(str(term) for term in languages.get(language) or ())
+                for language in ("en", "fr")
             }
     return lexicon
 

@@ -6,25 +6,28 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from .lexicon import Lexicon
-from .text import analyze, is_content_word, stem, words
+from .text import stem, words
 
 
 class TagMatcher:
-    """Matches lexicon terms in a text (stemmed, accent-folded, any word order)."""
+    """Matches lexicon terms in a text: all their words, stemmed and accent-folded, in any order."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self._terms: dict[str, list[tuple[str, frozenset[str]]]] = {"en": [], "fr": []}
         for tag, languages in lexicon.items():
             for language, terms in languages.items():
                 for term in terms:
-                    stems = frozenset(analyze(term, language))
+                    # Every word counts, stop words included: "à quoi bon" must not match "bon".
+                    stems = frozenset(stem(word, language) for word in words(term))
                     if stems:
                         self._terms[language].append((tag, stems))
         self._english_terms = {tag: languages.get("en", ()) for tag, languages in lexicon.items()}
 
-    def match(self, text: str, language: str, correct: Callable[[str], str] = str) -> dict[str, float]:
+    def match(
+        self, text: str, language: str, correct: Callable[[str], str] = str
+    ) -> dict[str, float]:
         """Return the tags whose terms appear in the text, weighted by the words they match."""
-        stems = {stem(correct(w), language) for w in words(text) if is_content_word(w, language)}
+        stems = {stem(correct(w), language) for w in words(text)}
         found: dict[str, float] = defaultdict(float)
         for tag, term in self._terms[language]:
             if term <= stems:

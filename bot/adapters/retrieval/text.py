@@ -13,26 +13,33 @@ TOKEN = re.compile(r"[a-z0-9]+")
 # Folded (no accents) stop words; short, common words that carry no topic.
 STOP_WORDS = {
     "en": frozenset(
-        """a about above after again against all am an and any are as at be because been before
-        being below between both but by can could did do does doing down during each few for from
-        further had has have having he her here hers herself him himself his how i if in into is it
-        its itself just me more most my myself no nor not now of off on once only or other our ours
-        ourselves out over own same she should so some such than that the their theirs them
-        themselves then there these they this those through to too under until up very was we were
-        what when where which while who whom why will with would you your yours yourself yourselves
-        im ive dont cant wont isnt doesnt didnt get got also still even much many really lot lots
-        us let lets one ones way thing things want need like know tell give make go going say
-        time today tomorrow week month again ok okay please thanks hi hello hey""".split()
+        """
+        a about above after again against all am an and any are as at be because been
+        before being below between both but by can could did do does doing down during
+        each few for from further had has have having he her here hers herself him
+        himself his how i if in into is it its itself just me more most my myself no nor
+        not now of off on once only or other our ours ourselves out over own same she
+        should so some such than that the their theirs them themselves then there these
+        they this those through to too under until up very was we were what when where
+        which while who whom why will with would you your yours yourself yourselves im
+        ive dont cant wont isnt doesnt didnt get got also still even much many really
+        lot lots us let lets one ones way thing things want need like know tell give
+        make go going say time today tomorrow week month again ok okay please thanks hi
+        hello hey
+        """.split()
     ),
     "fr": frozenset(
-        """a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les
-        leur leurs lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui
-        sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j l m n s t y ete etre
-        avoir ai as avons avez ont suis es est sommes etes sont fait faire faut peut peux veux
-        veut comment quoi quel quelle quels quelles est-ce cest jai ca cela ceci tout tous toute
-        toutes tres trop plus moins bien encore deja aussi alors donc car si sans sous chez entre
-        vers ici la-bas oui non merci bonjour salut svp stp demain aujourdhui semaine mois fois
-        chose choses truc dire dit mon ma mes va vais vont avant apres depuis quand comme""".split()
+        """
+        a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la
+        le les leur leurs lui ma mais me meme mes moi mon ne nos notre nous on ou par
+        pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous
+        c d j l m n s t y ete etre avoir ai as avons avez ont suis es est sommes etes
+        sont fait faire faut peut peux veux veut comment quoi quel quelle quels quelles
+        est-ce cest jai ca cela ceci tout tous toute toutes tres trop plus moins bien
+        encore deja aussi alors donc car si sans sous chez entre vers ici la-bas oui non
+        merci bonjour salut svp stp demain aujourdhui semaine mois fois chose choses
+        truc dire dit mon ma mes va vais vont avant apres depuis quand comme
+        """.split()
     ),
 }
 
@@ -68,21 +75,27 @@ def analyze(text: str, language: str) -> list[str]:
 
 # Frequent words that tell French from English apart in short, informal messages.
 _FRENCH_HINTS = frozenset(
-    "le la les des du un une est et je j mon ma mes nous vous il elle ils pas avec pour sur dans "
-    "fournisseur fournisseurs client clients retard prix hausse reunion demain comment quoi faire "
-    "suis cest ca tres trop encore on qu que qui au aux ne".split()
+    """
+        le la les des du un une est et je j mon ma mes nous vous il elle ils pas avec
+        pour sur dans fournisseur fournisseurs client clients retard prix hausse reunion
+        demain comment quoi faire suis cest ca tres trop encore on qu que qui au aux ne
+        """.split()
 )
 _ENGLISH_HINTS = frozenset(
-    "the a an is are and i my we you he she they not with for on in of to supplier suppliers "
-    "customer customers late price increase meeting tomorrow how what do does it this that im "
-    "can should".split()
+    """
+        the a an is are and i my we you he she they not with for on in of to supplier
+        suppliers customer customers late price increase meeting tomorrow how what do
+        does it this that im can should
+        """.split()
 )
 
 
 def guess_language(text: str, default: str = "en") -> str:
     """Guess whether a short message is French or English from accents and common words."""
     tokens = words(text)
-    french = sum(t in _FRENCH_HINTS for t in tokens) + 2 * sum(ch in "éèêàùçœ" for ch in text.casefold())
+    french = sum(t in _FRENCH_HINTS for t in tokens) + 2 * sum(
+        ch in "éèêàùçœ" for ch in text.casefold()
+    )
     english = sum(t in _ENGLISH_HINTS for t in tokens)
     if french == english:
         return default

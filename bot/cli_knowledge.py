@@ -1,0 +1,194 @@
+"""Command-line tools for the knowledge base: kb check, index, search, eval retrieval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from bot.bootstrap import open_card_index
+from bot.config import Settings
+from bot.domain.cards import Card, coverage
+from bot.domain.framework import Language
+from bot.domain.retrieval import CardHit, QueryError, TagFilter
+from bot.domain.taxonomy import UnknownTagError
+
+if TYPE_CHECKING:
+    from bot.adapters.retrieval.index import HybridCardIndex, Mode
+
+EXIT_USAGE = 2
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the knowledge-base commands on the main parser."""
+    kb = commands.add_parser(
+        "kb", help="knowledge base tools", description="Example: trustcoach kb check"
+    )
+    kb_commands = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
+    kb_commands.add_parser("check", help="validate every card and print the coverage table")
+    index = commands.add_parser(
+        "index",
+        help="build the card index (or check the cached one)",
+        description="Example: trustcoach index",
+    )
+    index.add_argument("--rebuild", action="store_true", help="rebuild even if the cache matches")
+    search = commands.add_parser(
+        "search",
+        help="search the cards; without TEXT, one query per line from standard input",
+        description='Example: trustcoach search "supplier wants +8%%" --filter audience:buyer',
+    )
+    search.add_argument(
+        "text", nargs="?", help="the query (omit to read queries from standard input)"
+    )
+    search.add_argument("--k", type=int, default=3, help="how many cards (default 3)")
+    search.add_argument(
+        "--lang", choices=["en", "fr"], help="answer language (default: guessed from the query)"
+    )
+    search.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="facet:value, e.g. situation:late-delivery",
+    )
+    search.add_argument(
+        "--mode", choices=["fused", "dense", "lexical"], default="fused", help="ranking to use"
+    )
+    search.add_argument("--json", action="store_true", help="one JSON array of hits per query")
+    evaluation = commands.add_parser(
+        "eval",
+        help="measure quality on labelled sets",
+        description="Example: trustcoach eval retrieval",
+    )
+    eval_commands = evaluation.add_subparsers(dest="eval_command", metavar="WHAT", required=True)
+    retrieval = eval_commands.add_parser(
+        "retrieval", help="hit@1, hit@3 and MRR per language and ranking"
+    )
+    retrieval.add_argument(
+        "--set",
+        action="append",
+        type=Path,
+        help="query file(s) (default: knowledge/eval/retrieval*.yaml)",
+    )
+    retrieval.add_argument(
+        "--misses", action="store_true", help="list the queries the fused ranking misses"
+    )
+
+
+def kb_check(settings: Settings, _args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    """Validate the cards; print problems by file and line, then the coverage table."""
+    from bot.adapters.retrieval.cards import read_cards  # noqa: PLC0415
+
+    cards, problems = read_cards(settings.knowledge_dir / "cards")
+    for problem in problems:
+        print(problem, file=out)
+    rows = coverage(cards)
+    print(f"{'tag':<52} {'cards':>5} {'min':>4}", file=out)
+    for row in rows:
+        mark = "" if row.ok else "  << below minimum"
+        print(f"{row.tag:<52} {row.count:>5} {row.minimum:>4}{mark}", file=out)
+    short = [row for row in rows if not row.ok]
+    verdict = (
+        "OK"
+        if not problems and not short
+        else f"FAILED: {len(problems)} problem(s), {len(short)} minimum(s) not met"
+    )
+    print(f"{len(cards)} valid cards. {verdict}", file=out)
+    return 0 if verdict == "OK" else 1
+
+
+def build_index(settings: Settings, args: argparse.Namespace) -> int:
+    """Build or load the card index and say what was done."""
+    _, report = open_card_index(settings, rebuild=args.rebuild)
+    verb = "Built" if report.action == "built" else "Loaded"
+    print(
+        f"{verb} the card index: {report.cards} cards, {report.documents} documents "
+        f"in {report.seconds:.1f} s ({report.reason}). Cache: {report.folder}"
+    )
+    return 0
+
+
+def search(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer one query, or one per line of standard input."""
+    try:
+        tags = TagFilter.parse(args.filter)
+    except UnknownTagError as error:
+        print(f"trustcoach: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.text is not None and not args.text.strip():
+        print("trustcoach: the query is empty; give some words to search for", file=sys.stderr)
+        return EXIT_USAGE
+    index, _ = open_card_index(settings)
+    queries = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for query in queries:
+        print(_answer(index, query, args, tags, single=args.text is not None), flush=True)
+    return 0
+
+
+def _answer(
+    index: HybridCardIndex, query: str, args: argparse.Namespace, tags: TagFilter, single: bool
+) -> str:
+    from bot.adapters.retrieval.text import guess_language  # noqa: PLC0415
+
+    language: Language = args.lang or ("fr" if guess_language(query) == "fr" else "en")
+    try:
+        hits = index.search(query, language, k=args.k, tags=tags, mode=args.mode)
+    except QueryError as error:
+        # One line per input line, so that piped answers stay aligned with their queries.
+        print(f"trustcoach: skipped query {query[:40]!r}: {error}", file=sys.stderr)
+        hits = []
+    if args.json:
+        return json.dumps([hit_json(hit) for hit in hits], ensure_ascii=False)
+    if not hits:
+        return "(no card found)"
+    separator = "\n" if single else " | "
+    return separator.join(
+        f"{rank}. {hit.card.text(hit.language).title} [{hit.card.id}] {hit.score:.4f}"
+        for rank, hit in enumerate(hits, 1)
+    )
+
+
+def hit_json(hit: CardHit) -> dict[str, object]:
+    """The JSON form of a hit, with tags spelled as the taxonomy writes them."""
+    return {
+        "id": hit.card.id,
+        "title": hit.card.text(hit.language).title,
+        "score": hit.score,
+        "lang": hit.language,
+        "kind": hit.card.kind,
+        "tags": list(hit.card.tags),
+    }
+
+
+def _ranker(index: HybridCardIndex, mode: Mode) -> Callable[[str, Language], list[Card]]:
+    return lambda text, language: [
+        hit.card for hit in index.search(text, language, k=10, mode=mode)
+    ]
+
+
+def eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
+    """Print hit@1, hit@3 and MRR per language for the dense, lexical and fused rankings."""
+    from bot.adapters.retrieval.evalset import load_queries  # noqa: PLC0415
+    from bot.services.evaluation import evaluate  # noqa: PLC0415
+
+    index, _ = open_card_index(settings)
+    sets = args.set or sorted((settings.knowledge_dir / "eval").glob("retrieval*.yaml"))
+    for path in sets:
+        queries = load_queries(path)
+        rankers: dict[str, Callable[[str, Language], list[Card]]] = {
+            mode: _ranker(index, mode) for mode in ("dense", "lexical", "fused")
+        }
+        print(f"{path.name}: {len(queries)} queries")
+        print(f"  {'ranking':<8} {'lang':<4} {'n':>4} {'hit@1':>6} {'hit@3':>6} {'MRR':>6}")
+        for card in evaluate(queries, rankers):
+            print(
+                f"  {card.mode:<8} {card.language:<4} {card.queries:>4} "
+                f"{card.hit_at_1:>6.2f} {card.hit_at_3:>6.2f} {card.mrr:>6.2f}"
+            )
+            if args.misses and card.mode == "fused":
+                for miss in card.misses:
+                    print(f"      miss: {miss}")
+    return 0
