@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import CliRunner
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _shared_index_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    # One card index for the module: each test has its own data folder, not its own index build.
-    global CACHE_DIR  # noqa: PLW0603
-    CACHE_DIR = tmp_path_factory.mktemp("index-cache")
-
-
-CACHE_DIR: Path | None = None
-
-
-def _run(
-    args: list[str], data_dir: Path, stdin: str = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCOACH_")}
-    environment = {**inherited, "TRUSTCOACH_DATA_DIR": str(data_dir), "COLUMNS": "200", **env}
-    if CACHE_DIR is not None:
-        environment["TRUSTCOACH_CACHE_DIR"] = str(CACHE_DIR)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        cwd=data_dir,
-        check=False,
-    )
-
-
-def test_piped_answers_run_a_whole_quick_check_and_stop_cleanly(tmp_path: Path) -> None:
+def test_piped_answers_run_a_whole_quick_check_and_stop_cleanly(
+    cli: CliRunner, tmp_path: Path
+) -> None:
     answers = "/check\n" + "4\n" * 10 + "/progress\n"
-    result = _run(["chat", "--user", "ana", "--lang", "en", "--role", "buyer"], tmp_path, answers)
+    result = cli(["chat", "--user", "ana", "--lang", "en", "--role", "buyer"], answers)
     assert result.returncode == 0, result.stderr
     assert "Hello, I'm TrustCoach" in result.stdout
     assert "10/10" in result.stdout and "Area to grow:" in result.stdout
@@ -52,30 +24,30 @@ def test_piped_answers_run_a_whole_quick_check_and_stop_cleanly(tmp_path: Path) 
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_a_restarted_chat_picks_up_the_same_users_check(tmp_path: Path) -> None:
-    _run(
-        ["chat", "--user", "léa", "--lang", "fr", "--role", "supplier"], tmp_path, "/check\n2\n3\n"
-    )
-    result = _run(["chat", "--user", "léa"], tmp_path, "4\n")
+def test_a_restarted_chat_picks_up_the_same_users_check(cli: CliRunner, tmp_path: Path) -> None:
+    cli(["chat", "--user", "léa", "--lang", "fr", "--role", "supplier"], "/check\n2\n3\n")
+    result = cli(["chat", "--user", "léa"], "4\n")
     assert "On reprend là où vous vous étiez arrêté" in result.stdout
     assert "3/10" in result.stdout and "4/10" in result.stdout
-    other = _run(["chat", "--user", "someone-else"], tmp_path, "")
+    other = cli(["chat", "--user", "someone-else"], "")
     assert "Which language" in other.stdout
 
 
-def test_a_new_user_chooses_language_and_role_by_number(tmp_path: Path) -> None:
-    result = _run(["chat", "--user", "new"], tmp_path, "2\n1\n")
+def test_a_new_user_chooses_language_and_role_by_number(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli(["chat", "--user", "new"], "2\n1\n")
     assert "Bonjour, je suis TrustCoach" in result.stdout and "vous êtes acheteur" in result.stdout
     assert "À bientôt" in result.stdout
 
 
-def test_an_empty_input_reaches_the_welcome_and_exits(tmp_path: Path) -> None:
-    result = _run(["chat", "--lang", "en"], tmp_path, "")
+def test_an_empty_input_reaches_the_welcome_and_exits(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli(["chat", "--lang", "en"], "")
     assert result.returncode == 0 and "Hello, I'm TrustCoach" in result.stdout
 
 
-def test_a_bad_setting_is_one_clear_line_naming_the_variable(tmp_path: Path) -> None:
-    result = _run(["chat"], tmp_path, "", TRUSTCOACH_DEFAULT_LANGUAGE="klingon")
+def test_a_bad_setting_is_one_clear_line_naming_the_variable(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    result = cli(["chat"], "", TRUSTCOACH_DEFAULT_LANGUAGE="klingon")
     assert result.returncode == 2
     assert result.stderr.strip().startswith(
         "trustcoach: configuration error: TRUSTCOACH_DEFAULT_LANGUAGE"
@@ -83,15 +55,15 @@ def test_a_bad_setting_is_one_clear_line_naming_the_variable(tmp_path: Path) -> 
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+def test_an_unreachable_database_is_one_clear_line(cli: CliRunner, tmp_path: Path) -> None:
     url = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2"
-    result = _run(["chat"], tmp_path, "", TRUSTCOACH_DATABASE_URL=url)
+    result = cli(["chat"], "", TRUSTCOACH_DATABASE_URL=url)
     assert result.returncode == 1
     assert "OperationalError" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_db_upgrade_creates_the_database_and_says_where(tmp_path: Path) -> None:
-    result = _run(["db", "upgrade"], tmp_path)
+def test_db_upgrade_creates_the_database_and_says_where(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli(["db", "upgrade"])
     from bot.adapters.db.database import head_revision
 
     assert result.returncode == 0 and f"at revision {head_revision()}" in result.stdout
@@ -112,6 +84,14 @@ def test_every_command_is_documented_in_the_readme() -> None:
 
 
 @pytest.mark.parametrize("flag", ["--help", "chat --help", "db --help"])
-def test_help_texts_are_printed(tmp_path: Path, flag: str) -> None:
-    result = _run(flag.split(), tmp_path)
+def test_help_texts_are_printed(cli: CliRunner, flag: str) -> None:
+    result = cli(flag.split())
     assert result.returncode == 0 and "usage: trustcoach" in result.stdout
+
+
+def test_a_question_in_the_chat_gets_cards_and_one_can_be_saved(cli: CliRunner) -> None:
+    script = "my supplier wants a 9% price increase because of energy costs\nm1\ns1\n/saved\n"
+    result = cli(["chat", "--user", "ana", "--lang", "en", "--role", "buyer"], script)
+    assert result.returncode == 0, result.stderr
+    assert "Here is what may help:" in result.stdout and "[m1] Read more" in result.stdout
+    assert "Saved:" in result.stdout and "Your saved cards (1)" in result.stdout
