@@ -121,7 +121,7 @@ def test_empty_and_huge_queries(index: HybridCardIndex) -> None:
 def test_the_langchain_retriever_returns_documents_with_taxonomy_tags(
     index: HybridCardIndex,
 ) -> None:
-    retriever = CardRetriever(index=index, language="fr", k=2, tags=("situation:late-delivery",))
+    retriever = CardRetriever(index=index, language="fr", k=2, filters=("situation:late-delivery",))
     documents = retriever.invoke("retard de livraison")
     assert len(documents) == 2
     assert all(
@@ -230,7 +230,7 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(
 
 def test_a_missing_model_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(
-        ModelNotFoundError, match="TRUSTCOACH_MODEL_PATH: model folder .* does not exist"
+        ModelNotFoundError, match=r"TRUSTCOACH_MODEL_PATH: model folder .* does not exist"
     ):
         resolve_model(str(tmp_path / "no-model"))
     (tmp_path / "empty").mkdir()

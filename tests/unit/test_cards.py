@@ -74,7 +74,7 @@ def test_a_broken_card_is_reported_with_its_file_and_line(
     path = _write(tmp_path, "pause-first", change(GOOD.format(id="pause-first")))  # type: ignore[operator]
     cards, problems = read_cards(tmp_path)
     assert cards == []
-    assert [(p.path, p.line) for p in problems][0] == (path, line)
+    assert (problems[0].path, problems[0].line) == (path, line)
     assert message in problems[0].message
 
 

@@ -16,17 +16,19 @@ from .index import HybridCardIndex
 
 
 class CardRetriever(BaseRetriever):
-    """Returns the best cards for a query as Documents (text in the asked language, tags in metadata)."""
+    """Returns the best cards for a query as Documents: text in one language, tags in metadata."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     index: HybridCardIndex
     language: Language = "en"
     k: int = 3
-    tags: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.index.search(query, self.language, k=self.k, tags=TagFilter.parse(self.tags))
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        hits = self.index.search(query, self.language, k=self.k, tags=TagFilter.parse(self.filters))
         documents = []
         for hit in hits:
             text = hit.card.text(hit.language)
@@ -39,5 +41,6 @@ class CardRetriever(BaseRetriever):
                 "tags": list(hit.card.tags),
                 "sources": list(hit.card.sources),
             }
-            documents.append(Document(page_content=f"{text.title}\n\n{text.body}", metadata=metadata, id=hit.card.id))
+            content = f"{text.title}\n\n{text.body}"
+            documents.append(Document(page_content=content, metadata=metadata, id=hit.card.id))
         return documents
