@@ -69,9 +69,9 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     try:
         user = args.user or getpass.getuser()
-        return run_chat(
-            lambda: services.engine, user, settings.data_dir / "images", args.lang, args.role
-        )
+        images = settings.data_dir / "images"
+        engine = services.engine
+        return run_chat(lambda: engine, user, images, args.lang, args.role, services.cards.warm_up)
     finally:
         services.close()
 

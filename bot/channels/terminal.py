@@ -37,9 +37,18 @@ class TerminalChat:
         self._stdin = stdin or sys.stdin
         self._interactive = self._stdin.isatty() and console.is_terminal
 
-    def run(self, language: Language | None = None, role: Role | None = None) -> int:
+    def run(
+        self,
+        language: Language | None = None,
+        role: Role | None = None,
+        warm_up: Callable[[], object] | None = None,
+    ) -> int:
         """Greet, then answer every line until end of input; return the exit status."""
         self._exchange(Start(language=language, role=role))
+        if warm_up is not None and self._interactive:
+            # Load the knowledge base while the person reads and types (not for piped scripts,
+            # which may end before the model has finished loading).
+            warm_up()
         while True:
             line = self._read_line()
             if line is None:
@@ -115,7 +124,8 @@ def run_chat(
     image_dir: Path,
     language: Language | None,
     role: Role | None,
+    warm_up: Callable[[], object] | None = None,
 ) -> int:
     """Start a terminal conversation for one user."""
     console = Console(highlight=False, soft_wrap=False)
-    return TerminalChat(build_engine(), user, console, image_dir).run(language, role)
+    return TerminalChat(build_engine(), user, console, image_dir).run(language, role, warm_up)

@@ -66,6 +66,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         # Nothing may download weights at run time: the hub is off before the library loads.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # A progress bar on stderr would land in the middle of a terminal conversation.
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - heavy import
 
         self.model_name = str(model)

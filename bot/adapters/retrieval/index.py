@@ -333,8 +333,12 @@ def _build(
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     if folder.exists():
-        shutil.rmtree(folder)
-    staging.rename(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        staging.rename(folder)
+    except OSError:
+        # Another process published its index first; ours is just as good in memory.
+        shutil.rmtree(staging, ignore_errors=True)
     return store
 
 
