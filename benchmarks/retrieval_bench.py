@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     """Build the index from scratch, then time every labelled query several times."""
-    from bot.adapters.retrieval.embeddings import SentenceTransformerEmbeddings, default_model_path
+    from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings, default_model_path
     from bot.adapters.retrieval.evalset import load_queries
     from bot.adapters.retrieval.index import open_index
 

@@ -131,7 +131,7 @@ def search(settings: Settings, args: argparse.Namespace) -> int:
 def _answer(
     index: HybridCardIndex, query: str, args: argparse.Namespace, tags: TagFilter, single: bool
 ) -> str:
-    from bot.adapters.retrieval.text import guess_language  # noqa: PLC0415
+    from bot.adapters.nlp.text import guess_language  # noqa: PLC0415
 
     language: Language = args.lang or ("fr" if guess_language(query) == "fr" else "en")
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.retrieval.embeddings import (
+from bot.adapters.nlp.embeddings import (
     ModelNotFoundError,
     SentenceTransformerEmbeddings,
     default_model_path,

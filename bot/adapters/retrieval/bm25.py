@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from .text import analyze, is_content_word, stem, words
+from bot.adapters.nlp.text import analyze, is_content_word, stem, words
 
 K1 = 1.2
 B = 0.75

@@ -16,17 +16,21 @@ from typing import Literal
 
 import numpy as np
 
+from bot.adapters.nlp.embeddings import (
+    SentenceTransformerEmbeddings,
+    model_fingerprint,
+    resolve_model,
+)
+from bot.adapters.nlp.lexicon import Lexicon, keywords, load_lexicon
+from bot.adapters.nlp.tags import TagMatcher
+from bot.adapters.nlp.text import words
 from bot.domain.cards import Card
 from bot.domain.framework import Language
 from bot.domain.retrieval import CardHit, QueryError, TagFilter
 
 from .bm25 import Bm25Index
 from .cards import card_files, load_cards
-from .embeddings import SentenceTransformerEmbeddings, model_fingerprint, resolve_model
 from .faiss_store import CorruptIndexError, FaissStore
-from .lexicon import Lexicon, keywords, load_lexicon
-from .tags import TagMatcher
-from .text import words
 
 log = logging.getLogger(__name__)
 

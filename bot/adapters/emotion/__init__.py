@@ -1,0 +1,1 @@
+"""Emotion, situation and safety detection in French and English messages."""

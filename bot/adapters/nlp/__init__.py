@@ -1,0 +1,1 @@
+"""Language tools shared by the adapters: folding, stemming, lexicon, tag matching, embeddings."""
