@@ -12,6 +12,7 @@ from typing import Self
 from bot.domain.assessment import AssessmentSession, InstrumentId
 from bot.domain.cards import Card
 from bot.domain.dialogue import User
+from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
 from bot.domain.retrieval import CardHit, QueryError, TagFilter
 
@@ -24,6 +25,9 @@ class FakeStore:
     sessions: dict[int, AssessmentSession] = field(default_factory=dict)
     results: dict[int, AssessmentResult] = field(default_factory=dict)
     saved_cards: dict[tuple[int, str], datetime] = field(default_factory=dict)
+    moods: list[MoodCheckin] = field(default_factory=list)
+    safety_events: list[tuple[int, str, datetime]] = field(default_factory=list)
+    preparations: dict[int, Preparation] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -117,6 +121,54 @@ class FakeSavedCardRepository:
         return [card for _, card in sorted(mine, key=lambda pair: (-pair[0].timestamp(), pair[1]))]
 
 
+class FakeWellbeingRepository:
+    """Moods and safety events in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add_mood(self, checkin: MoodCheckin) -> None:
+        self._store.moods.append(checkin)
+
+    def moods(self, user_id: int, since: datetime) -> list[MoodCheckin]:
+        return sorted(
+            (m for m in self._store.moods if m.user_id == user_id and m.at >= since),
+            key=lambda m: m.at,
+        )
+
+    def record_safety_event(self, user_id: int, category: str, at: datetime) -> None:
+        self._store.safety_events.append((user_id, category, at))
+
+    def safety_events(self, user_id: int) -> list[str]:
+        return [category for user, category, _ in self._store.safety_events if user == user_id]
+
+
+class FakePreparationRepository:
+    """Preparations in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add(self, preparation: Preparation) -> Preparation:
+        preparation.id = self._store.new_id()
+        self._store.preparations[preparation.id] = copy.deepcopy(preparation)
+        return preparation
+
+    def get(self, preparation_id: int) -> Preparation | None:
+        return copy.deepcopy(self._store.preparations.get(preparation_id))
+
+    def save(self, preparation: Preparation) -> None:
+        assert preparation.id in self._store.preparations
+        self._store.preparations[preparation.id] = copy.deepcopy(preparation)
+
+    def for_user(self, user_id: int) -> list[Preparation]:
+        return [
+            copy.deepcopy(p)
+            for _, p in sorted(self._store.preparations.items())
+            if p.user_id == user_id
+        ]
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed store; commit publishes it, anything else discards it."""
 
@@ -130,6 +182,8 @@ class FakeUnitOfWork:
         self.sessions = FakeSessionRepository(self._working)
         self.results = FakeResultRepository(self._working)
         self.saved_cards = FakeSavedCardRepository(self._working)
+        self.wellbeing = FakeWellbeingRepository(self._working)
+        self.preparations = FakePreparationRepository(self._working)
         return self
 
     def __exit__(

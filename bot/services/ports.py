@@ -9,7 +9,9 @@ from typing import Protocol, Self
 from bot.domain.assessment import AssessmentSession, InstrumentId
 from bot.domain.cards import Card
 from bot.domain.dialogue import User
+from bot.domain.emotions import EmotionReading
 from bot.domain.framework import Language
+from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
 from bot.domain.retrieval import CardHit, TagFilter
 
@@ -63,6 +65,38 @@ class SavedCardRepository(Protocol):
         """Return the ids of a user's kept cards, newest first."""
 
 
+class WellbeingRepository(Protocol):
+    """Mood check-ins, and safety events recorded without any text."""
+
+    def add_mood(self, checkin: MoodCheckin) -> None:
+        """Store a mood check-in."""
+
+    def moods(self, user_id: int, since: datetime) -> list[MoodCheckin]:
+        """Return a user's check-ins since a moment, oldest first."""
+
+    def record_safety_event(self, user_id: int, category: str, at: datetime) -> None:
+        """Record that a message needed human help (category and time only)."""
+
+    def safety_events(self, user_id: int) -> list[str]:
+        """Return the categories recorded for a user, oldest first."""
+
+
+class PreparationRepository(Protocol):
+    """Meetings prepared with the coach, and their debriefs."""
+
+    def add(self, preparation: Preparation) -> Preparation:
+        """Store a new preparation and return it with its id."""
+
+    def get(self, preparation_id: int) -> Preparation | None:
+        """Return a preparation by id, or None."""
+
+    def save(self, preparation: Preparation) -> None:
+        """Write back a preparation's answers and debrief."""
+
+    def for_user(self, user_id: int) -> list[Preparation]:
+        """Return a user's preparations, oldest first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything written inside it is committed together or not at all."""
 
@@ -81,6 +115,14 @@ class UnitOfWork(Protocol):
     @property
     def saved_cards(self) -> SavedCardRepository:
         """The kept cards of this transaction."""
+
+    @property
+    def wellbeing(self) -> WellbeingRepository:
+        """Mood check-ins and safety events of this transaction."""
+
+    @property
+    def preparations(self) -> PreparationRepository:
+        """The meeting preparations of this transaction."""
 
     def __enter__(self) -> Self: ...
 
@@ -113,3 +155,10 @@ class CardIndex(Protocol):
 
     def get(self, card_id: str) -> Card | None:
         """Return a card by id, or None."""
+
+
+class EmotionDetector(Protocol):
+    """Reads emotions, intensity, situations and safety concerns in a message."""
+
+    def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
+        """Read one message (its language guessed, the default breaking ties)."""

@@ -122,3 +122,44 @@ class SavedCardRow(Base):
     )
     card_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SafetyEventRow(Base):
+    """A message that called for human help; only its category and time are kept, never its text."""
+
+    __tablename__ = "safety_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MoodRow(Base):
+    """A mood check-in: 1 (tense) to 5 (great)."""
+
+    __tablename__ = "mood_checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    score: Mapped[int] = mapped_column(Integer)
+
+
+class PreparationRow(Base):
+    """A meeting prepared with the coach, and its debrief."""
+
+    __tablename__ = "preparations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    situation: Mapped[str | None] = mapped_column(String(64))
+    feeling: Mapped[str | None] = mapped_column(String(32))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    debrief_score: Mapped[int | None] = mapped_column(Integer)
+    debrief_notes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    debriefed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

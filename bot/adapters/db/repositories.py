@@ -12,9 +12,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.domain.assessment import AssessmentSession, InstrumentId, Scores, SessionStatus
 from bot.domain.dialogue import User
 from bot.domain.framework import Language, Role
+from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
 
-from .models import AnswerRow, ResultRow, SavedCardRow, ScoreRow, SessionRow, UserRow
+from .models import (
+    AnswerRow,
+    MoodRow,
+    PreparationRow,
+    ResultRow,
+    SafetyEventRow,
+    SavedCardRow,
+    ScoreRow,
+    SessionRow,
+    UserRow,
+)
 
 OPEN_STATUSES = (SessionStatus.ACTIVE.value, SessionStatus.PAUSED.value)
 
@@ -233,6 +244,110 @@ class SqlSavedCardRepository:
         return list(self._session.scalars(query))
 
 
+class SqlWellbeingRepository:
+    """Mood check-ins and safety events (category and time only)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_mood(self, checkin: MoodCheckin) -> None:
+        """Store a mood check-in."""
+        self._session.add(MoodRow(user_id=checkin.user_id, at=checkin.at, score=checkin.score))
+        self._session.flush()
+
+    def moods(self, user_id: int, since: datetime) -> list[MoodCheckin]:
+        """Return a user's check-ins since a moment, oldest first."""
+        query = (
+            select(MoodRow)
+            .where(MoodRow.user_id == user_id, MoodRow.at >= since)
+            .order_by(MoodRow.at)
+        )
+        return [
+            MoodCheckin(row.user_id, _aware(row.at), row.score)
+            for row in self._session.scalars(query)
+        ]
+
+    def record_safety_event(self, user_id: int, category: str, at: datetime) -> None:
+        """Record that a message needed human help; its text is never stored."""
+        self._session.add(SafetyEventRow(user_id=user_id, category=category, created_at=at))
+        self._session.flush()
+
+    def safety_events(self, user_id: int) -> list[str]:
+        """Return the categories recorded for a user, oldest first."""
+        query = (
+            select(SafetyEventRow.category)
+            .where(SafetyEventRow.user_id == user_id)
+            .order_by(SafetyEventRow.id)
+        )
+        return list(self._session.scalars(query))
+
+
+class SqlPreparationRepository:
+    """Meetings prepared with the coach."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, preparation: Preparation) -> Preparation:
+        """Store a new preparation and return it with its id."""
+        row = PreparationRow(user_id=preparation.user_id, created_at=preparation.created_at)
+        self._copy(preparation, row)
+        self._session.add(row)
+        self._session.flush()
+        preparation.id = row.id
+        return preparation
+
+    def get(self, preparation_id: int) -> Preparation | None:
+        """Return a preparation by id, or None."""
+        row = self._session.get(PreparationRow, preparation_id)
+        return None if row is None else self._to_domain(row)
+
+    def save(self, preparation: Preparation) -> None:
+        """Write back a preparation's answers and debrief."""
+        row = self._session.get(PreparationRow, preparation.id)
+        if row is None:
+            raise LookupError(f"preparation {preparation.id} vanished")
+        self._copy(preparation, row)
+
+    def for_user(self, user_id: int) -> list[Preparation]:
+        """Return a user's preparations, oldest first."""
+        query = (
+            select(PreparationRow)
+            .where(PreparationRow.user_id == user_id)
+            .order_by(PreparationRow.id)
+        )
+        return [self._to_domain(row) for row in self._session.scalars(query)]
+
+    @staticmethod
+    def _copy(preparation: Preparation, row: PreparationRow) -> None:
+        row.role = preparation.role
+        row.language = preparation.language
+        row.situation = preparation.situation
+        row.feeling = preparation.feeling
+        row.answers = dict(preparation.answers)
+        row.completed_at = preparation.completed_at
+        row.debrief_score = preparation.debrief_score
+        row.debrief_notes = dict(preparation.debrief_notes)
+        row.debriefed_at = preparation.debriefed_at
+
+    @staticmethod
+    def _to_domain(row: PreparationRow) -> Preparation:
+        return Preparation(
+            id=row.id,
+            user_id=row.user_id,
+            role=cast(Role, row.role),
+            language=cast(Language, row.language),
+            created_at=_aware(row.created_at),
+            situation=row.situation,
+            answers=dict(row.answers or {}),
+            feeling=row.feeling,
+            completed_at=_aware(row.completed_at) if row.completed_at else None,
+            debrief_score=row.debrief_score,
+            debrief_notes=dict(row.debrief_notes or {}),
+            debriefed_at=_aware(row.debriefed_at) if row.debriefed_at else None,
+        )
+
+
 class SqlUnitOfWork:
     """One database transaction holding the three repositories."""
 
@@ -240,6 +355,8 @@ class SqlUnitOfWork:
     sessions: SqlSessionRepository
     results: SqlResultRepository
     saved_cards: SqlSavedCardRepository
+    wellbeing: SqlWellbeingRepository
+    preparations: SqlPreparationRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -251,6 +368,8 @@ class SqlUnitOfWork:
         self.sessions = SqlSessionRepository(self._session)
         self.results = SqlResultRepository(self._session)
         self.saved_cards = SqlSavedCardRepository(self._session)
+        self.wellbeing = SqlWellbeingRepository(self._session)
+        self.preparations = SqlPreparationRepository(self._session)
         return self
 
     def __exit__(

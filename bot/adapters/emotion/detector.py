@@ -1,0 +1,279 @@
+"""The emotion detector: weighted cues with negation, nearest prototypes, intensity, safety."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.adapters.nlp.tags import TagMatcher
+from bot.adapters.nlp.text import fold, guess_language, stem, words
+from bot.domain.emotions import NEUTRAL, EmotionReading, EmotionScore, Intensity, SafetyConcern
+from bot.domain.framework import Language
+from bot.domain.taxonomy import EMOTIONS
+
+from .data import CueData
+
+Encoder = Callable[[list[str]], np.ndarray]
+
+# Clauses end at punctuation and at a contrast ("not angry, just disappointed"; "mais", "but").
+CLAUSE_BREAK = re.compile(r"[.;:!?,\n]+|\b(?:mais|but|however|cependant|pourtant)\b")
+NEGATION_WINDOW = 3
+MIN_TYPO_LENGTH = 5
+ANGRY_EMOJIS = frozenset("😡🤬💢😤👿")
+SAFETY_ORDER = (
+    SafetyConcern.SELF_HARM,
+    SafetyConcern.HARASSMENT,
+    SafetyConcern.BURNOUT,
+    SafetyConcern.INSULT,
+)
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """How cues and prototypes are weighed; tuned on the prototypes, checked on eval/emotions.yaml."""
+
+    prototype_top: int = 3
+    temperature: float = 25.0
+    cue_weight_en: float = 0.6
+    cue_weight_fr: float = 0.7
+    other_language_cue: float = 0.5
+    neutral_without_cues: float = 0.15
+    negated_cue_to_neutral: float = 0.5
+
+
+@dataclass(frozen=True)
+class _Cue:
+    emotion: str
+    stems: tuple[str, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Found:
+    emotion: str
+    weight: float
+    negated: bool
+
+
+class _CueMatcher:
+    """Finds weighted cue phrases of one language in tokenised clauses, with typo tolerance."""
+
+    def __init__(self, data: CueData, language: str) -> None:
+        self.language = language
+        self._by_first: dict[str, list[_Cue]] = defaultdict(list)
+        self._typos: dict[str, str] = {}
+        for emotion, languages in data.cues.items():
+            for phrase, weight in languages[language].items():
+                tokens = words(phrase)
+                if not tokens:
+                    continue
+                cue = _Cue(emotion, tuple(stem(t, language) for t in tokens), weight)
+                self._by_first[cue.stems[0]].append(cue)
+                if len(tokens) == 1 and len(tokens[0]) >= MIN_TYPO_LENGTH:
+                    for key in {tokens[0], *_deletes(tokens[0])}:
+                        self._typos.setdefault(key, tokens[0])
+        self._negators = {fold(w) for w in data.negators[language]} - {"ne", "n", "plus"}
+        self._intensifiers = [tuple(words(w)) for w in data.intensifiers[language] if words(w)]
+        self._diminishers = [tuple(words(w)) for w in data.diminishers[language] if words(w)]
+
+    def _stem(self, token: str) -> str:
+        if (
+            len(token) >= MIN_TYPO_LENGTH
+            and token not in self._typos
+            and stem(token, self.language) not in self._by_first
+        ):
+            for key in _deletes(token):
+                if key in self._typos:
+                    return stem(self._typos[key], self.language)
+        return stem(self._typos.get(token, token), self.language)
+
+    def find(self, clauses: list[list[str]]) -> list[_Found]:
+        """Return every cue found, marked negated when a negation precedes it in its clause."""
+        found: list[_Found] = []
+        for tokens in clauses:
+            stems = [self._stem(t) for t in tokens]
+            for start, first in enumerate(stems):
+                for cue in self._by_first.get(first, ()):
+                    if tuple(stems[start : start + len(cue.stems)]) == cue.stems:
+                        found.append(_Found(cue.emotion, cue.weight, self._negated(tokens, start)))
+        return found
+
+    def _negated(self, tokens: list[str], start: int) -> bool:
+        window = tokens[max(0, start - NEGATION_WINDOW) : start]
+        if any(t in self._negators for t in window):
+            return True
+        # French "ne ... plus": "plus" negates only after "ne"/"n'".
+        return "plus" in window and any(t in ("ne", "n") for t in tokens[max(0, start - 5) : start])
+
+    def modifiers(self, tokens: list[str]) -> int:
+        """+1 per intensifier, -1 per diminisher found in the message."""
+        text = f" {' '.join(tokens)} "
+        ups = sum(f" {' '.join(p)} " in text for p in self._intensifiers)
+        downs = sum(f" {' '.join(p)} " in text for p in self._diminishers)
+        return ups - downs
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _clauses(text: str) -> list[list[str]]:
+    return [tokens for part in CLAUSE_BREAK.split(fold(text)) if (tokens := words(part))]
+
+
+class EmotionDetector:
+    """Reads emotions, intensity, situations and safety concerns in French and English messages."""
+
+    def __init__(
+        self,
+        cues: CueData,
+        safety: dict[SafetyConcern, dict[str, tuple[str, ...]]],
+        situations: TagMatcher,
+        prototypes: tuple[list[str], np.ndarray] | None = None,
+        encoder: Encoder | None = None,
+        settings: DetectorSettings | None = None,
+    ) -> None:
+        self._matchers = {language: _CueMatcher(cues, language) for language in ("en", "fr")}
+        self._safety = {
+            concern: [
+                re.compile(rf"(?<!\w){re.escape(fold(p))}(?!\w)")
+                for ps in langs.values()
+                for p in ps
+            ]
+            for concern, langs in safety.items()
+        }
+        self._situations = situations
+        self._prototype_labels, self._prototype_vectors = prototypes or (
+            [],
+            np.zeros((0, 1), np.float32),
+        )
+        self._encoder = encoder if prototypes is not None else None
+        self._settings = settings or DetectorSettings()
+
+    @property
+    def uses_prototypes(self) -> bool:
+        """Tell whether the embedding model takes part (False: cues only)."""
+        return self._encoder is not None
+
+    def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
+        """Read one message."""
+        message = text[:2000]
+        language: Language = "fr" if guess_language(message, default_language) == "fr" else "en"
+        clauses = _clauses(message)
+        found, modifiers = self._cues(clauses, language)
+        scores = self._combine(self._prototype_scores(message), found, language)
+        primary = max(scores, key=lambda e: (scores[e], -EMOTIONS.index(e)))
+        ranked = sorted(scores.items(), key=lambda pair: -pair[1])
+        return EmotionReading(
+            language=language,
+            primary=primary,
+            intensity=self._intensity(primary, found, modifiers, message),
+            emotions=tuple(EmotionScore(label, score) for label, score in ranked if score >= 0.05),
+            situations=self._situation_ids(message, language),
+            safety=self._concern(message),
+        )
+
+    def _cues(self, clauses: list[list[str]], language: Language) -> tuple[list[_Found], int]:
+        own = self._matchers[language].find(clauses)
+        other_language = "fr" if language == "en" else "en"
+        factor = self._settings.other_language_cue
+        other = [
+            _Found(f.emotion, f.weight * factor, f.negated)
+            for f in self._matchers[other_language].find(clauses)
+        ]
+        tokens = [t for clause in clauses for t in clause]
+        return own + other, self._matchers[language].modifiers(tokens)
+
+    def _prototype_scores(self, message: str) -> dict[str, float]:
+        if self._encoder is None or not self._prototype_labels:
+            return {}
+        vector = self._encoder([message])[0]
+        sims = self._prototype_vectors @ vector
+        per_emotion: dict[str, list[float]] = defaultdict(list)
+        for label, sim in zip(self._prototype_labels, sims, strict=True):
+            per_emotion[label].append(float(sim))
+        top = self._settings.prototype_top
+        means = {e: sum(sorted(v, reverse=True)[:top]) / top for e, v in per_emotion.items()}
+        return _softmax(means, self._settings.temperature)
+
+    def _combine(
+        self, prototypes: dict[str, float], found: list[_Found], language: Language
+    ) -> dict[str, float]:
+        settings = self._settings
+        cue_totals: dict[str, float] = defaultdict(float)
+        for cue in found:
+            if cue.negated:
+                cue_totals[NEUTRAL] += cue.weight * settings.negated_cue_to_neutral
+            else:
+                cue_totals[cue.emotion] += cue.weight
+        total = sum(cue_totals.values())
+        cue_share = {e: cue_totals.get(e, 0.0) / total for e in EMOTIONS} if total else {}
+        if not prototypes:
+            prototypes = (
+                {e: (1.0 if e == NEUTRAL else 0.0) for e in EMOTIONS} if not cue_share else {}
+            )
+        weight = (
+            (settings.cue_weight_fr if language == "fr" else settings.cue_weight_en)
+            if cue_share
+            else 0.0
+        )
+        if not prototypes:
+            weight = 1.0
+        scores = {
+            e: (1 - weight) * prototypes.get(e, 0.0) + weight * cue_share.get(e, 0.0)
+            for e in EMOTIONS
+        }
+        if not cue_share:
+            scores[NEUTRAL] += settings.neutral_without_cues
+        norm = sum(scores.values()) or 1.0
+        return {e: s / norm for e, s in scores.items()}
+
+    def _intensity(
+        self, primary: str, found: list[_Found], modifiers: int, message: str
+    ) -> Intensity:
+        if primary == NEUTRAL:
+            return Intensity.LOW
+        weights = [f.weight for f in found if f.emotion == primary and not f.negated]
+        strongest = max(weights, default=1.0)
+        level = (
+            Intensity.HIGH
+            if strongest >= 3
+            else Intensity.MEDIUM
+            if strongest >= 2
+            else Intensity.LOW
+        )
+        if len(weights) >= 2 and level is Intensity.LOW:
+            level = Intensity.MEDIUM
+        letters = [ch for ch in message if ch.isalpha()]
+        shouting = len(letters) >= 8 and sum(ch.isupper() for ch in letters) / len(letters) > 0.6
+        loud = message.count("!") >= 2 or shouting or any(ch in ANGRY_EMOJIS for ch in message)
+        return level.stronger(int(loud) + max(-1, min(1, modifiers)))
+
+    def _situation_ids(self, message: str, language: Language) -> tuple[str, ...]:
+        other = "fr" if language == "en" else "en"
+        tags = {
+            **self._situations.match(message, other),
+            **self._situations.match(message, language),
+        }
+        return tuple(
+            sorted(tag.removeprefix("situation:") for tag in tags if tag.startswith("situation:"))
+        )
+
+    def _concern(self, message: str) -> SafetyConcern | None:
+        folded = fold(message)
+        for concern in SAFETY_ORDER:
+            if any(pattern.search(folded) for pattern in self._safety.get(concern, ())):
+                return concern
+        return None
+
+
+def _softmax(values: dict[str, float], temperature: float) -> dict[str, float]:
+    top = max(values.values())
+    exps = {k: math.exp((v - top) * temperature) for k, v in values.items()}
+    total = sum(exps.values())
+    return {k: v / total for k, v in exps.items()}

@@ -1,0 +1,62 @@
+"""Builds the emotion detector from knowledge/ files, with prototype vectors cached on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings, model_fingerprint
+from bot.adapters.nlp.lexicon import load_lexicon
+from bot.adapters.nlp.tags import TagMatcher
+
+from .data import load_cues, load_prototypes, load_safety
+from .detector import EmotionDetector
+
+log = logging.getLogger(__name__)
+
+
+def _prototype_vectors(
+    path: Path, embeddings: SentenceTransformerEmbeddings, model: Path | str, cache_dir: Path
+) -> tuple[list[str], np.ndarray]:
+    triples = load_prototypes(path)
+    labels = [emotion for emotion, _, _ in triples]
+    texts = [text for _, _, text in triples]
+    key = hashlib.sha256(path.read_bytes() + model_fingerprint(model).encode()).hexdigest()[:24]
+    folder = cache_dir / "emotion"
+    vectors_file, manifest_file = (
+        folder / f"prototypes-{key}.npy",
+        folder / f"prototypes-{key}.json",
+    )
+    try:
+        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        vectors = np.load(vectors_file, allow_pickle=False)
+        if manifest.get("labels") == labels and vectors.shape[0] == len(labels):
+            return labels, vectors.astype(np.float32)
+    except (OSError, ValueError):
+        pass  # no cache yet, or a damaged one: compute again
+    vectors = embeddings.encode(texts)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(vectors_file, vectors, allow_pickle=False)
+    manifest_file.write_text(json.dumps({"labels": labels}), encoding="utf-8")
+    return labels, vectors
+
+
+def open_detector(
+    knowledge_dir: Path,
+    cache_dir: Path,
+    embeddings: SentenceTransformerEmbeddings | None,
+    model: Path | str | None,
+) -> EmotionDetector:
+    """Build the detector; without embeddings it works on cues alone."""
+    folder = knowledge_dir / "emotions"
+    cues = load_cues(folder / "cues.yaml")
+    safety = load_safety(folder / "safety.yaml")
+    situations = TagMatcher(load_lexicon(knowledge_dir / "lexicon.yaml"))
+    if embeddings is None or model is None:
+        return EmotionDetector(cues, safety, situations)
+    prototypes = _prototype_vectors(folder / "prototypes.yaml", embeddings, model, cache_dir)
+    return EmotionDetector(cues, safety, situations, prototypes, embeddings.encode)
