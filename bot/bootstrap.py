@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -10,12 +11,16 @@ from sqlalchemy import Engine
 
 from bot.adapters.content.loader import load_content
 from bot.adapters.db import database
+from bot.adapters.emotion.lazy import LazyEmotionDetector
 from bot.adapters.retrieval.lazy import LazyCardIndex
 from bot.config import Settings
 from bot.domain.content import Content
 from bot.services.engine import DialogueEngine
+from bot.services.ports import EmotionDetector
 
 if TYPE_CHECKING:
+    from bot.adapters.emotion.detector import EmotionDetector as Detector
+    from bot.adapters.nlp.embeddings import SharedEmbeddings
     from bot.adapters.retrieval.index import HybridCardIndex, IndexReport
 
 
@@ -36,6 +41,11 @@ class Services:
     engine: DialogueEngine
     database: Engine
     cards: LazyCardIndex
+    emotions: EmotionDetector
+
+    def warm_up(self) -> None:
+        """Load the knowledge base and the emotion model in the background."""
+        self.cards.warm_up()
 
     def close(self) -> None:
         """Release database connections."""
@@ -51,12 +61,31 @@ def prepare_storage(settings: Settings) -> Engine:
     return engine
 
 
+class ModelHolder:
+    """Holds the one embedding model of the process, imported and loaded only when first needed."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._shared: SharedEmbeddings | None = None
+        self._lock = threading.Lock()
+
+    def shared(self) -> SharedEmbeddings:
+        """Return the process's shared model holder."""
+        from bot.adapters.nlp.embeddings import SharedEmbeddings  # noqa: PLC0415 - numpy, torch
+
+        with self._lock:
+            if self._shared is None:
+                self._shared = SharedEmbeddings(self._settings.model_path)
+            return self._shared
+
+
 def open_card_index(
-    settings: Settings, rebuild: bool = False
+    settings: Settings, rebuild: bool = False, model: ModelHolder | None = None
 ) -> tuple[HybridCardIndex, IndexReport]:
     """Open the card index from the cache, building it when content, model or settings changed."""
     from bot.adapters.retrieval.index import open_index  # noqa: PLC0415 - heavy: numpy, faiss, torch
 
+    shared = (model or ModelHolder(settings)).shared()
     knowledge = settings.knowledge_dir
     return open_index(
         knowledge / "cards",
@@ -64,21 +93,47 @@ def open_card_index(
         settings.cache_root,
         settings.model_path,
         force=rebuild,
+        embeddings_factory=shared.get,
+    )
+
+
+def open_emotion_detector(settings: Settings, model: ModelHolder | None = None) -> EmotionDetector:
+    """Build the emotion detector with the shared model (cues only if it cannot load)."""
+    from bot.adapters.emotion.factory import open_detector  # noqa: PLC0415 - numpy, torch
+
+    def full() -> Detector:
+        shared = (model or ModelHolder(settings)).shared()
+        return open_detector(
+            settings.knowledge_dir, settings.cache_root, shared.get(), shared.model
+        )
+
+    return LazyEmotionDetector(
+        full, lambda: open_detector(settings.knowledge_dir, settings.cache_root, None, None)
     )
 
 
 def build_services(settings: Settings, **overrides: Any) -> Services:
-    """Wire content, storage, card index and dialogue engine; overrides replace parts (tests)."""
+    """Wire content, storage, card index, emotions and dialogue engine; overrides replace parts."""
     content = overrides.get("content") or load_content(settings.knowledge_dir, settings.prompts_dir)
     db_engine = overrides.get("database") or prepare_storage(settings)
-    cards = overrides.get("cards") or LazyCardIndex(lambda: open_card_index(settings)[0])
+    model = ModelHolder(settings)
+    cards = overrides.get("cards") or LazyCardIndex(
+        lambda: open_card_index(settings, model=model)[0]
+    )
+    emotions = overrides.get("emotions") or open_emotion_detector(settings, model)
     engine = DialogueEngine(
         unit_of_work=database.unit_of_work_factory(db_engine),
         content=content,
         clock=overrides.get("clock") or SystemClock(),
         default_language=settings.default_language,
         cards=cards,
+        emotions=emotions,
     )
     return Services(
-        settings=settings, content=content, engine=engine, database=db_engine, cards=cards
+        settings=settings,
+        content=content,
+        engine=engine,
+        database=db_engine,
+        cards=cards,
+        emotions=emotions,
     )

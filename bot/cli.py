@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.cli_emotions import add_commands as add_emotion_commands
+from bot.cli_emotions import analyze, eval_emotions
 from bot.cli_knowledge import add_commands, build_index, eval_retrieval, kb_check, search
 from bot.config import ConfigError, Settings, load_settings
 
@@ -22,6 +24,8 @@ EPILOG = """examples:
   trustcoach index                         build the card index
   trustcoach search "late delivery again" --k 3 --json
   trustcoach eval retrieval                hit@1, hit@3, MRR per language
+  trustcoach analyze "third late delivery, I'm furious" --json
+  trustcoach eval emotions                 accuracy, macro-F1, confusion table
 """
 
 
@@ -58,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     upgrade.add_argument("--quiet", action="store_true", help="print nothing when all is well")
     db_commands.add_parser("current", help="print the schema revision of the database")
-    add_commands(commands)
+    eval_commands = add_commands(commands)
+    add_emotion_commands(commands, eval_commands)
     return parser
 
 
@@ -71,7 +76,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
         user = args.user or getpass.getuser()
         images = settings.data_dir / "images"
         engine = services.engine
-        return run_chat(lambda: engine, user, images, args.lang, args.role, services.cards.warm_up)
+        return run_chat(lambda: engine, user, images, args.lang, args.role, services.warm_up)
     finally:
         services.close()
 
@@ -92,13 +97,18 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def _evaluation(args: argparse.Namespace) -> Callable[[Settings, argparse.Namespace], int]:
+    return eval_emotions if args.eval_command == "emotions" else eval_retrieval
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "chat": _chat,
     "db": _db,
     "kb": kb_check,
     "index": build_index,
     "search": search,
-    "eval": eval_retrieval,
+    "eval": lambda settings, args: _evaluation(args)(settings, args),
+    "analyze": analyze,
 }
 
 

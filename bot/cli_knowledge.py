@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
     """Register the knowledge-base commands on the main parser."""
     kb = commands.add_parser(
         "kb", help="knowledge base tools", description="Example: trustcoach kb check"
@@ -76,6 +78,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     retrieval.add_argument(
         "--misses", action="store_true", help="list the queries the fused ranking misses"
     )
+    return eval_commands
 
 
 def kb_check(settings: Settings, _args: argparse.Namespace, out: TextIO = sys.stdout) -> int:

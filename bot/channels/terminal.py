@@ -92,6 +92,14 @@ class TerminalChat:
             self._say(
                 self._engine.text(self._language(), "image_saved", path=str(path)), style="dim"
             )
+        if reply.attachment is not None:
+            folder = self._image_dir.parent / "sheets"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / reply.attachment.filename
+            path.write_bytes(reply.attachment.data)
+            self._say(
+                self._engine.text(self._language(), "sheet_saved", path=str(path)), style="dim"
+            )
         if reply.options:
             self._console.print(render_options(reply.options, reply.inline))
 

@@ -53,12 +53,22 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file to keep (a preparation sheet), with its name and media type."""
+
+    data: bytes
+    filename: str
+    mime: str = "text/markdown"
+
+
+@dataclass(frozen=True)
 class Reply:
     """One outbound message: plain text, optional options and image."""
 
     text: str
     options: tuple[Option, ...] = ()
     image: Image | None = None
+    attachment: Attachment | None = None
     # Options of one row on a phone (Likert answers) rather than one per line.
     inline: bool = False
 

@@ -1,4 +1,4 @@
-"""What the coach reads in a message: emotions with scores, intensity, situations, safety concerns."""
+"""What the coach reads in a message: emotions, intensity, situations, safety concerns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bot.domain.framework import Language
 from bot.domain.taxonomy import EMOTIONS
 
 NEUTRAL = "neutral"
-# Emotions the coach acknowledges before turning to the substance (confidence is welcomed, not soothed).
+# Emotions acknowledged before the substance (confidence is welcomed, not soothed).
 DIFFICULT_EMOTIONS = tuple(e for e in EMOTIONS if e not in ("neutral", "confidence"))
 
 
@@ -58,6 +58,7 @@ class EmotionReading:
     emotions: tuple[EmotionScore, ...]
     situations: tuple[str, ...] = ()
     safety: SafetyConcern | None = None
+    upcoming_meeting: bool = False
 
     @property
     def needs_acknowledging(self) -> bool:
@@ -75,4 +76,17 @@ class EmotionReading:
         }
         if self.safety is not None:
             result["safety"] = self.safety.value
+        if self.upcoming_meeting:
+            result["upcoming_meeting"] = True
         return result
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    """A message with the emotion, intensity and situations a careful coach reads in it."""
+
+    text: str
+    language: Language
+    emotion: str
+    intensity: str
+    situations: tuple[str, ...] = ()

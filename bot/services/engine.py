@@ -8,7 +8,7 @@ from bot.domain.content import Content
 from bot.domain.dialogue import Inbound, Reply, Start, User
 from bot.domain.framework import Language
 from bot.services import router
-from bot.services.ports import CardIndex, Clock, UnitOfWork
+from bot.services.ports import CardIndex, Clock, EmotionDetector, UnitOfWork
 from bot.services.turn import Turn
 
 
@@ -26,12 +26,14 @@ class DialogueEngine:
         clock: Clock,
         default_language: Language = "en",
         cards: CardIndex | None = None,
+        emotions: EmotionDetector | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._content = content
         self._clock = clock
         self._default_language = default_language
         self._cards = cards
+        self._emotions = emotions
 
     @property
     def content(self) -> Content:
@@ -45,7 +47,12 @@ class DialogueEngine:
             if user is None:
                 user = uow.users.add(self._new_user(channel, external_id, event))
             turn = Turn(
-                user=user, uow=uow, content=self._content, now=self._clock.now(), cards=self._cards
+                user=user,
+                uow=uow,
+                content=self._content,
+                now=self._clock.now(),
+                cards=self._cards,
+                emotions=self._emotions,
             )
             replies = router.handle(turn, event)
             uow.users.save(user)

@@ -75,10 +75,10 @@ def show_hits(turn: Turn, hits: list[CardHit], lead_key: str, **values: object) 
     return [Reply(text=turn.t(lead_key, **values)), *card_previews(turn, cards)]
 
 
-def card_previews(turn: Turn, cards: list[Card]) -> list[Reply]:
+def card_previews(turn: Turn, cards: list[Card], start: int = 1) -> list[Reply]:
     """One short message per card: number, title, gist, and its two buttons."""
     replies = []
-    for number, card in enumerate(cards, start=1):
+    for number, card in enumerate(cards, start=start):
         text = card.text(turn.user.language)
         preview = f"{number}. {text.title}\n{card.gist(turn.user.language)}"
         replies.append(

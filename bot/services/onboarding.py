@@ -7,7 +7,7 @@ from bot.domain.framework import LANGUAGES, ROLES, Language, Role
 from bot.services.turn import Turn
 
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "fr": "Français"}
-MENU_ACTIONS = ("check", "ask", "assess", "progress", "help")
+MENU_ACTIONS = ("check", "prepare", "ask", "mood", "assess", "progress", "help")
 
 
 def ask_language(turn: Turn) -> list[Reply]:

@@ -17,7 +17,15 @@ def report(turn: Turn) -> ProgressReport:
 
 
 def show_progress(turn: Turn) -> list[Reply]:
-    """Show the latest result beside the previous and the first, the history and the focus."""
+    """Show results over time, the focus, moods and prepared meetings."""
+    from bot.services import mood_flow, prepare_flow  # noqa: PLC0415 - they import this module's peers
+
+    extras = [line for line in (mood_flow.summary(turn), prepare_flow.summary(turn)) if line]
+    wellbeing = [Reply(text="\n".join(extras))] if extras else []
+    return _results(turn) + wellbeing
+
+
+def _results(turn: Turn) -> list[Reply]:
     progress = report(turn)
     if progress.latest is None:
         return [turn.reply("progress_empty")]

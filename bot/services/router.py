@@ -8,7 +8,15 @@ from collections.abc import Callable
 from bot.domain.assessment import InstrumentId
 from bot.domain.dialogue import Choice, Inbound, Option, Reply, Start, Text
 from bot.domain.framework import as_language, as_role
-from bot.services import assessment_flow, knowledge_flow, onboarding, progress_flow
+from bot.services import (
+    assessment_flow,
+    emotion_flow,
+    knowledge_flow,
+    mood_flow,
+    onboarding,
+    prepare_flow,
+    progress_flow,
+)
 from bot.services.turn import Turn
 
 # Longer messages are cut before they are read: nothing the coach does needs more.
@@ -44,9 +52,13 @@ def on_start(turn: Turn, event: Start) -> list[Reply]:
         return greeting + (
             onboarding.ask_role(turn) if turn.user.role is None else onboarding.menu(turn)
         )
-    if turn.flow in ("assessment", "resume"):
+    if turn.flow in ("assessment", "resume", "prepare"):
         return [turn.reply("welcome_back_paused"), *current_prompt(turn)]
-    return [turn.reply("welcome_back"), *onboarding.menu(turn)]
+    return [
+        turn.reply("welcome_back"),
+        *onboarding.menu(turn),
+        *prepare_flow.debrief_reminder(turn),
+    ]
 
 
 def on_text(turn: Turn, raw: str) -> list[Reply]:
@@ -59,11 +71,12 @@ def on_text(turn: Turn, raw: str) -> list[Reply]:
     option = _typed_option(turn, text)
     if option is not None:
         return on_choice(turn, option.id)
-    if turn.flow == "assessment":
-        return assessment_flow.on_text(turn, text) or stale(turn)
-    if turn.flow in ("language", "role"):
+    handler = TEXT_STEPS.get(turn.flow)
+    if handler is not None:
+        return handler(turn, text) or stale(turn)
+    if turn.flow in ("language", "role", "mood"):
         return [turn.reply("pick_an_option"), *current_prompt(turn)]
-    return knowledge_flow.answer_question(turn, text)
+    return emotion_flow.respond(turn, text)
 
 
 def on_choice(turn: Turn, option_id: str) -> list[Reply]:
@@ -117,6 +130,21 @@ PROMPTS: dict[str, Callable[[Turn], list[Reply]]] = {
     "focus_competency": lambda turn: progress_flow.pick_competency(
         turn, str(turn.state_value("register"))
     ),
+    "cards": lambda turn: knowledge_flow.cards_prompt(turn) or onboarding.menu(turn),
+    "saved": knowledge_flow.list_saved,
+    "clarify": lambda turn: knowledge_flow.clarify(turn, str(turn.state_value("query") or "")),
+    "mood": mood_flow.ask,
+    "prepare": lambda turn: (
+        prepare_flow.ask(turn, p) if (p := prepare_flow.current(turn)) else onboarding.menu(turn)
+    ),
+    "debrief": prepare_flow.debrief_prompt,
+}
+
+# Steps that read typed text themselves (None back means the step no longer exists: stale).
+TEXT_STEPS: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
+    "assessment": assessment_flow.on_text,
+    "prepare": prepare_flow.on_text,
+    "debrief": prepare_flow.debrief_text,
 }
 
 
@@ -192,6 +220,9 @@ def _cmd_cancel(turn: Turn, _argument: str) -> list[Reply]:
     if paused is not None:
         turn.go("menu")
         return [paused]
+    if turn.flow in ("prepare", "debrief"):
+        turn.go("menu")
+        return [turn.reply("prep_paused"), *onboarding.menu(turn)]
     if turn.flow in ("menu", "focus_offer"):
         return [turn.reply("nothing_to_cancel"), *onboarding.menu(turn)]
     return [turn.reply("cancelled"), *onboarding.menu(turn)]
@@ -225,6 +256,21 @@ def _cmd_ask(turn: Turn, argument: str) -> list[Reply]:
     return ([paused] if paused else []) + replies
 
 
+def _cmd_prepare(turn: Turn, argument: str) -> list[Reply]:
+    paused = assessment_flow.pause(turn)
+    situation = argument.strip().casefold() or None
+    return ([paused] if paused else []) + prepare_flow.start(turn, situation)
+
+
+def _cmd_debrief(turn: Turn, _argument: str) -> list[Reply]:
+    return _pausing(turn, prepare_flow.start_debrief(turn))
+
+
+def _cmd_mood(turn: Turn, _argument: str) -> list[Reply]:
+    paused = assessment_flow.pause(turn)
+    return ([paused] if paused else []) + mood_flow.ask(turn)
+
+
 COMMANDS: dict[str, CommandHandler] = {
     "start": _cmd_start,
     "help": _cmd_help,
@@ -238,6 +284,9 @@ COMMANDS: dict[str, CommandHandler] = {
     "menu": _cmd_menu,
     "saved": _cmd_saved,
     "ask": _cmd_ask,
+    "prepare": _cmd_prepare,
+    "debrief": _cmd_debrief,
+    "mood": _cmd_mood,
 }
 
 COMMAND_ALIASES = {
@@ -253,6 +302,9 @@ COMMAND_ALIASES = {
     "test": "check",
     "favoris": "saved",
     "question": "ask",
+    "preparer": "prepare",
+    "préparer": "prepare",
+    "humeur": "mood",
 }
 
 
@@ -327,6 +379,36 @@ def _choose_clarify(turn: Turn, argument: str) -> list[Reply] | None:
     return knowledge_flow.clarified(turn, argument) if turn.flow == "clarify" else None
 
 
+def _choose_prepare(turn: Turn, argument: str) -> list[Reply] | None:
+    paused = assessment_flow.pause(turn)
+    return ([paused] if paused else []) + prepare_flow.start(turn, argument or None)
+
+
+def _choose_prepare_situation(turn: Turn, argument: str) -> list[Reply] | None:
+    return prepare_flow.choose_situation(turn, argument)
+
+
+def _choose_prepare_feeling(turn: Turn, argument: str) -> list[Reply] | None:
+    return prepare_flow.choose_feeling(turn, argument)
+
+
+def _choose_prepare_skip(turn: Turn, _argument: str) -> list[Reply] | None:
+    return prepare_flow.skip(turn)
+
+
+def _choose_debrief(turn: Turn, argument: str) -> list[Reply] | None:
+    if argument == "start":
+        return prepare_flow.start_debrief(turn)
+    parts = argument.split(":")
+    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+        return None
+    return prepare_flow.debrief_score(turn, int(parts[0]), int(parts[1]))
+
+
+def _choose_mood(turn: Turn, argument: str) -> list[Reply] | None:
+    return mood_flow.record(turn, int(argument)) if argument.isdigit() else None
+
+
 CHOICES: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "lang": _choose_language,
     "role": _choose_role,
@@ -340,6 +422,12 @@ CHOICES: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "card": _choose_card,
     "save": _choose_save,
     "clarify": _choose_clarify,
+    "prepare": _choose_prepare,
+    "prepsit": _choose_prepare_situation,
+    "prepfeel": _choose_prepare_feeling,
+    "prepskip": _choose_prepare_skip,
+    "debrief": _choose_debrief,
+    "mood": _choose_mood,
 }
 
 

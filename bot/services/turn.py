@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.content import Content
 from bot.domain.dialogue import Option, Reply, User
-from bot.services.ports import CardIndex, UnitOfWork
+from bot.services.ports import CardIndex, EmotionDetector, UnitOfWork
 
 
 @dataclass
@@ -20,6 +20,7 @@ class Turn:
     content: Content
     now: datetime
     cards: CardIndex | None = None
+    emotions: EmotionDetector | None = None
 
     def t(self, key: str, **values: object) -> str:
         """Return a user-facing text in the user's language."""

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from bot.domain.emotions import SafetyConcern
-from bot.domain.taxonomy import EMOTIONS
+from bot.domain.emotions import LabelledMessage, SafetyConcern
+from bot.domain.taxonomy import EMOTIONS, SITUATIONS
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LANGUAGES = ("en", "fr")
@@ -31,7 +31,7 @@ class CueData:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError as error:
         raise EmotionDataError(f"{path}: file not found") from error
     except yaml.YAMLError as error:
@@ -82,6 +82,14 @@ def load_safety(path: Path) -> dict[SafetyConcern, dict[str, tuple[str, ...]]]:
     }
 
 
+def load_meeting_words(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Load meeting.yaml: words of a meeting and words of a near future, both languages merged."""
+    data = _read(path)
+    meeting = _words_per_language(path, "meeting_words", data.get("meeting_words"))
+    future = _words_per_language(path, "future_words", data.get("future_words"))
+    return meeting["en"] + meeting["fr"], future["en"] + future["fr"]
+
+
 def load_prototypes(path: Path) -> list[tuple[str, str, str]]:
     """Load prototypes.yaml as (emotion, language, message) triples."""
     table = _read(path).get("prototypes") or {}
@@ -93,3 +101,24 @@ def load_prototypes(path: Path) -> list[tuple[str, str, str]]:
                 raise EmotionDataError(f"{path}: prototypes.{emotion}.{language}: missing")
             triples += [(emotion, language, str(message)) for message in messages]
     return triples
+
+
+def load_labelled_messages(path: Path) -> list[LabelledMessage]:
+    """Load a labelled message set (knowledge/eval/emotions.yaml), checking every label."""
+    messages = []
+    for number, entry in enumerate(_read(path).get("messages") or []):
+        where = f"{path}: messages.{number}"
+        if entry.get("lang") not in LANGUAGES or entry.get("emotion") not in EMOTIONS:
+            raise EmotionDataError(f"{where}: lang must be en or fr and emotion a taxonomy id")
+        if entry.get("intensity") not in ("low", "medium", "high"):
+            raise EmotionDataError(f"{where}.intensity: must be low, medium or high")
+        situations = tuple(entry.get("situations") or ())
+        unknown = [s for s in situations if s not in SITUATIONS]
+        if unknown:
+            raise EmotionDataError(f"{where}.situations: unknown {unknown[0]}")
+        messages.append(
+            LabelledMessage(
+                str(entry["text"]), entry["lang"], entry["emotion"], entry["intensity"], situations
+            )
+        )
+    return messages

@@ -35,7 +35,7 @@ SAFETY_ORDER = (
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    """How cues and prototypes are weighed; tuned on the prototypes, checked on eval/emotions.yaml."""
+    """How cues and prototypes are weighed (checked on knowledge/eval/emotions.yaml)."""
 
     prototype_top: int = 3
     temperature: float = 25.0
@@ -137,6 +137,7 @@ class EmotionDetector:
         prototypes: tuple[list[str], np.ndarray] | None = None,
         encoder: Encoder | None = None,
         settings: DetectorSettings | None = None,
+        meeting_words: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
     ) -> None:
         self._matchers = {language: _CueMatcher(cues, language) for language in ("en", "fr")}
         self._safety = {
@@ -154,6 +155,10 @@ class EmotionDetector:
         )
         self._encoder = encoder if prototypes is not None else None
         self._settings = settings or DetectorSettings()
+        self._meeting, self._future = (
+            [re.compile(rf"(?<!\w){re.escape(fold(w))}(?!\w)") for w in group]
+            for group in meeting_words
+        )
 
     @property
     def uses_prototypes(self) -> bool:
@@ -176,6 +181,7 @@ class EmotionDetector:
             emotions=tuple(EmotionScore(label, score) for label, score in ranked if score >= 0.05),
             situations=self._situation_ids(message, language),
             safety=self._concern(message),
+            upcoming_meeting=self._upcoming_meeting(message),
         )
 
     def _cues(self, clauses: list[list[str]], language: Language) -> tuple[list[_Found], int]:
@@ -262,6 +268,12 @@ class EmotionDetector:
         }
         return tuple(
             sorted(tag.removeprefix("situation:") for tag in tags if tag.startswith("situation:"))
+        )
+
+    def _upcoming_meeting(self, message: str) -> bool:
+        folded = fold(message)
+        return any(p.search(folded) for p in self._meeting) and any(
+            p.search(folded) for p in self._future
         )
 
     def _concern(self, message: str) -> SafetyConcern | None:

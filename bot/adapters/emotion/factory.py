@@ -13,7 +13,7 @@ from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings, model_fin
 from bot.adapters.nlp.lexicon import load_lexicon
 from bot.adapters.nlp.tags import TagMatcher
 
-from .data import load_cues, load_prototypes, load_safety
+from .data import load_cues, load_meeting_words, load_prototypes, load_safety
 from .detector import EmotionDetector
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,10 @@ def open_detector(
     cues = load_cues(folder / "cues.yaml")
     safety = load_safety(folder / "safety.yaml")
     situations = TagMatcher(load_lexicon(knowledge_dir / "lexicon.yaml"))
+    meeting = load_meeting_words(folder / "meeting.yaml")
     if embeddings is None or model is None:
-        return EmotionDetector(cues, safety, situations)
+        return EmotionDetector(cues, safety, situations, meeting_words=meeting)
     prototypes = _prototype_vectors(folder / "prototypes.yaml", embeddings, model, cache_dir)
-    return EmotionDetector(cues, safety, situations, prototypes, embeddings.encode)
+    return EmotionDetector(
+        cues, safety, situations, prototypes, embeddings.encode, meeting_words=meeting
+    )

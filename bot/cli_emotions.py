@@ -1,0 +1,117 @@
+"""Command-line tools for emotions: analyze a message, evaluate the detector."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import open_emotion_detector
+from bot.config import Settings
+from bot.domain.emotions import EmotionReading
+from bot.domain.taxonomy import EMOTIONS
+
+EXIT_USAGE = 2
+SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_commands(commands: SubParsers, eval_commands: SubParsers) -> None:
+    """Register `analyze` and `eval emotions`."""
+    analyze = commands.add_parser(
+        "analyze",
+        help="read the emotion, intensity and situations of a message (or of each line of stdin)",
+        description='Example: trustcoach analyze "third late delivery, I am furious" --json',
+    )
+    analyze.add_argument(
+        "text", nargs="?", help="the message (omit to read one per line from stdin)"
+    )
+    analyze.add_argument(
+        "--lang", choices=["en", "fr"], help="language when the message does not tell"
+    )
+    analyze.add_argument("--json", action="store_true", help="one JSON object per message")
+    emotions = eval_commands.add_parser(
+        "emotions", help="accuracy, macro-F1 and confusion table per language"
+    )
+    emotions.add_argument(
+        "--set", type=Path, help="labelled messages (default: knowledge/eval/emotions.yaml)"
+    )
+    emotions.add_argument("--errors", action="store_true", help="list the messages read wrongly")
+
+
+def analyze(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the reading of one message, or one line per message of standard input."""
+    if args.text is not None and not args.text.strip():
+        print("trustcoach: the message is empty", file=sys.stderr)
+        return EXIT_USAGE
+    detector = open_emotion_detector(settings)
+    default = args.lang or settings.default_language
+    messages = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for message in messages:
+        reading = detector.analyze(message, default)
+        print(
+            json.dumps(reading.as_json(), ensure_ascii=False) if args.json else describe(reading),
+            flush=True,
+        )
+    return 0
+
+
+def describe(reading: EmotionReading) -> str:
+    """One human-readable line for a reading."""
+    others = ", ".join(f"{e.label} {e.score:.2f}" for e in reading.emotions[1:3])
+    situations = ", ".join(reading.situations) or "-"
+    line = f"[{reading.language}] {reading.primary} ({reading.intensity.value}); "
+    line += f"also {others or '-'}; situations: {situations}"
+    if reading.safety is not None:
+        line += f"; SAFETY: {reading.safety.value}"
+    return line
+
+
+def eval_emotions(settings: Settings, args: argparse.Namespace) -> int:
+    """Print accuracy, macro-F1, per-label F1 and the confusion table per language, and speed."""
+    from bot.adapters.emotion.data import load_labelled_messages  # noqa: PLC0415
+    from bot.services.evaluation import evaluate_emotions  # noqa: PLC0415
+
+    messages = load_labelled_messages(args.set or settings.knowledge_dir / "eval" / "emotions.yaml")
+    detector = open_emotion_detector(settings)
+    detector.analyze("warm up", "en")
+    timings: list[float] = []
+    errors: list[str] = []
+
+    def timed(text: str, language: Any) -> EmotionReading:
+        started = time.perf_counter()
+        reading = detector.analyze(text, language)
+        timings.append((time.perf_counter() - started) * 1000)
+        return reading
+
+    cards = evaluate_emotions(messages, timed, EMOTIONS)
+    for card in cards:
+        print(
+            f"{card.language}: {card.messages} messages, accuracy {card.accuracy:.2f}, "
+            f"macro-F1 {card.macro_f1:.2f}, intensity accuracy {card.intensity_accuracy:.2f}"
+        )
+        print("  F1: " + ", ".join(f"{label} {card.f1[label]:.2f}" for label in EMOTIONS))
+        _print_confusion(card.confusion)
+    if args.errors:
+        for message in messages:
+            reading = detector.analyze(message.text, message.language)
+            if reading.primary != message.emotion:
+                expected = f"expected {message.emotion}, read {reading.primary}"
+                errors.append(f"  [{message.language}] {expected}: {message.text}")
+        print("\n".join(errors))
+    print(
+        f"speed: median {statistics.median(timings):.1f} ms per message "
+        f"over {len(timings)} messages (warm process)"
+    )
+    return 0
+
+
+def _print_confusion(confusion: dict[str, dict[str, int]]) -> None:
+    short = {label: label[:5] for label in EMOTIONS}
+    print("  expected \\ read " + " ".join(f"{short[label]:>5}" for label in EMOTIONS))
+    for expected in EMOTIONS:
+        row = " ".join(f"{confusion[expected][read] or '.':>5}" for read in EMOTIONS)
+        print(f"  {expected:<16} {row}")
