@@ -16,10 +16,12 @@ from bot.domain.emotions import EmotionReading
 from bot.domain.taxonomy import EMOTIONS
 
 EXIT_USAGE = 2
-SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def add_commands(commands: SubParsers, eval_commands: SubParsers) -> None:
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    eval_commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Register `analyze` and `eval emotions`."""
     analyze = commands.add_parser(
         "analyze",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.adapters.nlp.tags import TagMatcher
-from bot.adapters.nlp.text import fold, guess_language, stem, words
+from bot.adapters.nlp.text import fold, guess_language, stem, within_one_edit, words
 from bot.domain.emotions import NEUTRAL, EmotionReading, EmotionScore, Intensity, SafetyConcern
 from bot.domain.framework import Language
 from bot.domain.taxonomy import EMOTIONS
@@ -25,6 +25,20 @@ CLAUSE_BREAK = re.compile(r"[.;:!?,\n]+|\b(?:mais|but|however|cependant|pourtant
 NEGATION_WINDOW = 3
 MIN_TYPO_LENGTH = 5
 ANGRY_EMOJIS = frozenset("😡🤬💢😤👿")
+# Emojis carry feeling where words are few; each is a weak-to-clear cue of one emotion.
+EMOJI_CUES = {
+    "😡": ("anger", 2.0), "🤬": ("anger", 3.0), "💢": ("anger", 2.0), "👿": ("anger", 2.0),
+    "😤": ("frustration", 2.0), "🙄": ("frustration", 1.0), "😩": ("frustration", 1.0),
+    "😰": ("anxiety", 2.0), "😨": ("anxiety", 2.0), "😱": ("anxiety", 2.0), "😬": ("anxiety", 1.0),
+    "🤔": ("distrust", 1.0), "🤨": ("distrust", 2.0),
+    "😞": ("disappointment", 2.0), "😕": ("disappointment", 1.0),
+    "😔": ("discouragement", 1.0), "😢": ("discouragement", 1.0), "😓": ("discouragement", 1.0),
+    "🤯": ("stress", 2.0), "😵": ("stress", 2.0), "🥵": ("stress", 1.0),
+    "😳": ("guilt", 1.0), "🙈": ("guilt", 1.0),
+    "🙂": ("confidence", 1.0), "😊": ("confidence", 2.0), "💪": ("confidence", 2.0),
+    "🎉": ("confidence", 2.0), "👍": ("confidence", 1.0), "😄": ("confidence", 2.0),
+    "😀": ("confidence", 2.0), "🚀": ("confidence", 1.0),
+}  # fmt: skip
 SAFETY_ORDER = (
     SafetyConcern.SELF_HARM,
     SafetyConcern.HARASSMENT,
@@ -51,6 +65,9 @@ class _Cue:
     emotion: str
     stems: tuple[str, ...]
     weight: float
+    phrase: str
+    # A cue that carries its own negation ("pas confiance", "can't sleep") is never negated again.
+    negatable: bool = True
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,7 @@ class _Found:
     emotion: str
     weight: float
     negated: bool
+    phrase: str = ""
 
 
 class _CueMatcher:
@@ -66,13 +84,16 @@ class _CueMatcher:
     def __init__(self, data: CueData, language: str) -> None:
         self.language = language
         self._by_first: dict[str, list[_Cue]] = defaultdict(list)
+        all_negators = {t for w in data.negators[language] for t in words(w)}
         self._typos: dict[str, str] = {}
         for emotion, languages in data.cues.items():
             for phrase, weight in languages[language].items():
                 tokens = words(phrase)
                 if not tokens:
                     continue
-                cue = _Cue(emotion, tuple(stem(t, language) for t in tokens), weight)
+                stems = tuple(stem(t, language) for t in tokens)
+                negatable = not any(t in all_negators for t in tokens)
+                cue = _Cue(emotion, stems, weight, phrase, negatable)
                 self._by_first[cue.stems[0]].append(cue)
                 if len(tokens) == 1 and len(tokens[0]) >= MIN_TYPO_LENGTH:
                     for key in {tokens[0], *_deletes(tokens[0])}:
@@ -82,26 +103,31 @@ class _CueMatcher:
         self._diminishers = [tuple(words(w)) for w in data.diminishers[language] if words(w)]
 
     def _stem(self, token: str) -> str:
-        if (
-            len(token) >= MIN_TYPO_LENGTH
-            and token not in self._typos
-            and stem(token, self.language) not in self._by_first
-        ):
-            for key in _deletes(token):
-                if key in self._typos:
-                    return stem(self._typos[key], self.language)
-        return stem(self._typos.get(token, token), self.language)
+        stemmed = stem(token, self.language)
+        if len(token) < MIN_TYPO_LENGTH or stemmed in self._by_first:
+            return stemmed
+        for key in (token, *_deletes(token)):
+            known = self._typos.get(key)
+            # The shared-deletion lookup also finds words two edits away; keep only one edit.
+            if known is not None and within_one_edit(token, known):
+                return stem(known, self.language)
+        return stemmed
 
     def find(self, clauses: list[list[str]]) -> list[_Found]:
-        """Return every cue found, marked negated when a negation precedes it in its clause."""
-        found: list[_Found] = []
-        for tokens in clauses:
+        """Return the cues found (strongest per emotion and place), negated after a negation."""
+        found: dict[tuple[int, int, str], _Found] = {}
+        for number, tokens in enumerate(clauses):
             stems = [self._stem(t) for t in tokens]
             for start, first in enumerate(stems):
                 for cue in self._by_first.get(first, ()):
-                    if tuple(stems[start : start + len(cue.stems)]) == cue.stems:
-                        found.append(_Found(cue.emotion, cue.weight, self._negated(tokens, start)))
-        return found
+                    if tuple(stems[start : start + len(cue.stems)]) != cue.stems:
+                        continue
+                    # "déçu" and "déçue" share a stem: one place counts once per emotion.
+                    key = (number, start, cue.emotion)
+                    if key not in found or found[key].weight < cue.weight:
+                        negated = cue.negatable and self._negated(tokens, start)
+                        found[key] = _Found(cue.emotion, cue.weight, negated, cue.phrase)
+        return list(found.values())
 
     def _negated(self, tokens: list[str], start: int) -> bool:
         window = tokens[max(0, start - NEGATION_WINDOW) : start]
@@ -170,7 +196,7 @@ class EmotionDetector:
         message = text[:2000]
         language: Language = "fr" if guess_language(message, default_language) == "fr" else "en"
         clauses = _clauses(message)
-        found, modifiers = self._cues(clauses, language)
+        found, modifiers = self._cues(message, clauses, language)
         scores = self._combine(self._prototype_scores(message), found, language)
         primary = max(scores, key=lambda e: (scores[e], -EMOTIONS.index(e)))
         ranked = sorted(scores.items(), key=lambda pair: -pair[1])
@@ -184,7 +210,9 @@ class EmotionDetector:
             upcoming_meeting=self._upcoming_meeting(message),
         )
 
-    def _cues(self, clauses: list[list[str]], language: Language) -> tuple[list[_Found], int]:
+    def _cues(
+        self, message: str, clauses: list[list[str]], language: Language
+    ) -> tuple[list[_Found], int]:
         own = self._matchers[language].find(clauses)
         other_language = "fr" if language == "en" else "en"
         factor = self._settings.other_language_cue
@@ -193,7 +221,12 @@ class EmotionDetector:
             for f in self._matchers[other_language].find(clauses)
         ]
         tokens = [t for clause in clauses for t in clause]
-        return own + other, self._matchers[language].modifiers(tokens)
+        emojis = [
+            _Found(*EMOJI_CUES[ch], negated=False, phrase=ch)
+            for ch in set(message)
+            if ch in EMOJI_CUES
+        ]
+        return own + other + emojis, self._matchers[language].modifiers(tokens)
 
     def _prototype_scores(self, message: str) -> dict[str, float]:
         if self._encoder is None or not self._prototype_labels:

@@ -100,3 +100,22 @@ def guess_language(text: str, default: str = "en") -> str:
     if french == english:
         return default
     return "fr" if french > english else "en"
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Tell whether two words differ by at most one insertion, deletion, substitution or swap."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        swap = (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+        return len(diffs) == 1 or swap
+    shorter, longer = (a, b) if len(a) < len(b) else (b, a)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))

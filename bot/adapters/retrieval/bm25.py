@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from bot.adapters.nlp.text import analyze, is_content_word, stem, words
+from bot.adapters.nlp.text import analyze, is_content_word, stem, within_one_edit, words
 
 K1 = 1.2
 B = 0.75
@@ -52,7 +52,7 @@ class Bm25Index:
             return word
         candidates: set[str] = set()
         for key in {word, *_deletes(word)}:
-            candidates.update(self._neighbours.get(key, ()))
+            candidates.update(c for c in self._neighbours.get(key, ()) if within_one_edit(word, c))
         if not candidates:
             return word
         return max(sorted(candidates), key=lambda c: self._surface[c])
