@@ -27,6 +27,7 @@ unit: install-dev
 bench: install
 	$(BIN)/python benchmarks/core_bench.py
 	$(BIN)/python benchmarks/retrieval_bench.py
+	$(BIN)/python benchmarks/emotion_bench.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

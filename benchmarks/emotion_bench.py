@@ -26,7 +26,8 @@ def main() -> None:
     started = time.perf_counter()
     detector.analyze("warm up", "en")
     print(
-        f"detector start (model and prototypes, cached vectors): {time.perf_counter() - started:.1f} s"
+        "detector start (model and prototypes, cached vectors): "
+        f"{time.perf_counter() - started:.1f} s"
     )
     messages = [
         m
@@ -42,7 +43,8 @@ def main() -> None:
             timings.append((time.perf_counter() - begun) * 1000)
     ordered = sorted(timings)
     print(
-        f"analysis per message ({len(timings)} analyses): median {statistics.median(ordered):.1f} ms, "
+        f"analysis per message ({len(timings)} analyses): "
+        f"median {statistics.median(ordered):.1f} ms, "
         f"p95 {ordered[int(0.95 * len(ordered))]:.1f} ms"
     )
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

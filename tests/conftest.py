@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from bot.adapters.content.loader import load_content
+from bot.adapters.emotion.detector import EmotionDetector
+from bot.adapters.emotion.factory import open_detector
 from bot.adapters.db import database
 from bot.adapters.retrieval.cards import load_cards
 from bot.domain.cards import Card
@@ -37,6 +39,12 @@ def all_cards() -> list[Card]:
     return load_cards(ROOT / "knowledge" / "cards")
 
 
+@pytest.fixture(scope="session")
+def cue_detector(tmp_path_factory: pytest.TempPathFactory) -> EmotionDetector:
+    """The real emotion detector on its cues alone (no model): fast and deterministic."""
+    return open_detector(ROOT / "knowledge", tmp_path_factory.mktemp("cache"), None, None)
+
+
 @pytest.fixture
 def card_index(all_cards: list[Card]) -> FakeCardIndex:
     """A model-free index over the real cards."""
@@ -57,10 +65,16 @@ def store() -> FakeStore:
 
 @pytest.fixture
 def engine(
-    content: Content, clock: FakeClock, store: FakeStore, card_index: FakeCardIndex
+    content: Content,
+    clock: FakeClock,
+    store: FakeStore,
+    card_index: FakeCardIndex,
+    cue_detector: EmotionDetector,
 ) -> DialogueEngine:
-    """A dialogue engine on the in-memory database, with a model-free card index."""
-    return DialogueEngine(lambda: FakeUnitOfWork(store), content, clock, cards=card_index)
+    """A dialogue engine on the in-memory database, with model-free cards and emotions."""
+    return DialogueEngine(
+        lambda: FakeUnitOfWork(store), content, clock, cards=card_index, emotions=cue_detector
+    )
 
 
 class ChatDriver:

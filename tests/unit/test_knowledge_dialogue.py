@@ -106,7 +106,7 @@ def test_a_result_shows_cards_for_the_weakest_competency_written_for_the_users_r
 
 def test_a_french_question_is_answered_in_french(chat: ChatDriver) -> None:
     chat.start(language="fr", role="buyer")
-    text = chat.say("mon fournisseur a encore un retard de livraison, je suis énervé")
+    text = chat.say("comment gérer un retard de livraison de mon fournisseur ?")
     assert text.startswith("Voici ce qui peut vous aider :")
     assert chat.options[0].label == "Lire la suite"
 

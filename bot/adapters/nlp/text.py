@@ -46,9 +46,13 @@ STOP_WORDS = {
 _STEMMERS = {"en": snowballstemmer.stemmer("english"), "fr": snowballstemmer.stemmer("french")}
 
 
+# Phones type curly apostrophes; they must read like the straight one.
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
 def fold(text: str) -> str:
-    """Lower-case and strip accents, so that 'Délai' and 'delai' read the same."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Lower-case, strip accents and straighten apostrophes: 'Délai’' and "delai'" read the same."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(APOSTROPHES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
