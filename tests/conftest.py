@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from bot.adapters.content.loader import load_content
+from bot.adapters.db import database
 from bot.adapters.emotion.detector import EmotionDetector
 from bot.adapters.emotion.factory import open_detector
-from bot.adapters.db import database
 from bot.adapters.retrieval.cards import load_cards
 from bot.domain.cards import Card
 from bot.domain.content import Content
@@ -174,13 +174,21 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 
 @pytest.fixture
 def sql_engine_factory(
-    db_engine: Engine, content: Content, clock: FakeClock, card_index: FakeCardIndex
+    db_engine: Engine,
+    content: Content,
+    clock: FakeClock,
+    card_index: FakeCardIndex,
+    cue_detector: EmotionDetector,
 ) -> Callable[[], DialogueEngine]:
     """Builds independent dialogue engines over the same database, like separate processes."""
 
     def build() -> DialogueEngine:
         return DialogueEngine(
-            database.unit_of_work_factory(db_engine), content, clock, cards=card_index
+            database.unit_of_work_factory(db_engine),
+            content,
+            clock,
+            cards=card_index,
+            emotions=cue_detector,
         )
 
     return build

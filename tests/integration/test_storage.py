@@ -140,3 +140,34 @@ def test_migrations_reach_head_and_running_them_again_changes_nothing(db_engine:
     assert database.current_revision(db_engine) == database.head_revision()
     database.upgrade(db_engine, "head")  # idempotent
     assert database.ensure_schema(db_engine) is False
+
+
+def test_preparations_moods_and_safety_events_are_stored(
+    sql_engine_factory: EngineFactory, db_engine: Engine
+) -> None:
+    from bot.adapters.db.models import MoodRow, PreparationRow, SafetyEventRow
+
+    chat = ChatDriver(sql_engine_factory())
+    chat.start(language="en", role="buyer")
+    chat.say("/prepare")
+    chat.press("Late deliveries")
+    chat.say("Getting the line running again this week")
+    # A restart in the middle: another engine carries on with the same preparation.
+    chat = ChatDriver(sql_engine_factory())
+    assert "Step 3/6" in chat.start()
+    chat.press("Angry")
+    chat.say("They need a realistic recovery plan; they fear penalties")
+    chat.say("Move the urgent references to our second source")
+    assert "Your preparation is ready" in chat.press("Skip")
+    chat.say("/mood")
+    chat.press("mood:3")
+    chat.say("I want to end it all")
+    with database.session_factory(db_engine)() as session:
+        (preparation,) = session.scalars(select(PreparationRow))
+        assert preparation.situation == "late-delivery" and preparation.feeling == "anger"
+        assert preparation.completed_at is not None
+        assert session.scalars(select(MoodRow.score)).all() == [3]
+        (event,) = session.scalars(select(SafetyEventRow))
+        assert event.category == "self_harm"
+        columns = {column.name for column in SafetyEventRow.__table__.columns}
+        assert columns == {"id", "user_id", "category", "created_at"}  # no room for the text
