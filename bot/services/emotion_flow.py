@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.domain.cards import Card
-from bot.domain.dialogue import Option, Reply
+from bot.domain.dialogue import Reply
 from bot.domain.emotions import EmotionReading, Intensity
 from bot.domain.retrieval import QueryError, SearchUnavailableError, TagFilter
 from bot.services import knowledge_flow
@@ -106,5 +106,7 @@ def _prepare_offer(turn: Turn, reading: EmotionReading | None) -> list[Reply]:
     if reading is None or not reading.upcoming_meeting:
         return []
     situation = reading.situations[0] if reading.situations else "other"
-    option = Option(id=f"prepare:{situation}", label=turn.t("prepare_offer_button"), key="p")
+    # Remembered with the step, so that typing "p" takes the offer in the terminal too.
+    turn.user.state = {**turn.user.state, "offer": situation}
+    option = knowledge_flow.prepare_option(turn, situation)
     return [Reply(text=turn.t("prepare_offer"), options=(option,))]

@@ -98,11 +98,18 @@ def card_buttons(turn: Turn, card_id: str, number: int) -> tuple[Option, ...]:
 def options_on_screen(turn: Turn) -> list[Option]:
     """Options of the cards the conversation last showed, whatever step it is in."""
     ids = turn.state_value("cards") or []
-    return [
+    options = [
         option
         for n, card_id in enumerate(ids, start=1)
         for option in card_buttons(turn, str(card_id), n)
     ]
+    offer = turn.state_value("offer")
+    return [*options, prepare_option(turn, str(offer))] if offer else options
+
+
+def prepare_option(turn: Turn, situation: str) -> Option:
+    """The button that starts preparing a meeting about a situation."""
+    return Option(id=f"prepare:{situation}", label=turn.t("prepare_offer_button"), key="p")
 
 
 def cards_prompt(turn: Turn) -> list[Reply]:

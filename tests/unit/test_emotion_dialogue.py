@@ -187,3 +187,8 @@ def test_the_mood_check_in_is_stored_and_shown_over_time(
 def test_a_low_mood_invites_the_person_to_say_more(buyer: ChatDriver) -> None:
     buyer.say("/mood")
     assert "tell me what's weighing on you" in buyer.press("mood:1")
+
+
+def test_typing_p_takes_the_offer_to_prepare(buyer: ChatDriver) -> None:
+    buyer.say("réunion demain avec le fournisseur pour la hausse de prix")
+    assert "Step 2/6" in buyer.say("p")
