@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from bot.domain.dialogue import Option, Reply
 from bot.domain.preparation import MoodCheckin
+from bot.services import onboarding
 from bot.services.turn import Turn
 
 SCORES = (1, 2, 3, 4, 5)
@@ -35,7 +36,9 @@ def record(turn: Turn, score: int) -> list[Reply] | None:
     key = (
         "mood_thanks_low" if score <= 2 else "mood_thanks_high" if score >= 4 else "mood_thanks_mid"
     )
-    return [turn.reply(key)]
+    if score <= 2:
+        return [turn.reply(key)]  # an open door to talk, rather than a menu
+    return [turn.reply(key), *onboarding.menu(turn, "menu_next")]
 
 
 def checked_in_today(turn: Turn) -> bool:

@@ -54,11 +54,11 @@ def on_start(turn: Turn, event: Start) -> list[Reply]:
         )
     if turn.flow in ("assessment", "resume", "prepare"):
         return [turn.reply("welcome_back_paused"), *current_prompt(turn)]
-    return [
-        turn.reply("welcome_back"),
-        *onboarding.menu(turn),
-        *prepare_flow.debrief_reminder(turn),
-    ]
+    reminder = prepare_flow.debrief_reminder(turn)
+    if not mood_flow.checked_in_today(turn):
+        # The daily check-in: one tap, and free text or any command simply moves on.
+        return [turn.reply("welcome_back"), *reminder, *mood_flow.ask(turn)]
+    return [turn.reply("welcome_back"), *onboarding.menu(turn), *reminder]
 
 
 def on_text(turn: Turn, raw: str) -> list[Reply]:
@@ -74,7 +74,7 @@ def on_text(turn: Turn, raw: str) -> list[Reply]:
     handler = TEXT_STEPS.get(turn.flow)
     if handler is not None:
         return handler(turn, text) or stale(turn)
-    if turn.flow in ("language", "role", "mood"):
+    if turn.flow in ("language", "role"):
         return [turn.reply("pick_an_option"), *current_prompt(turn)]
     return emotion_flow.respond(turn, text)
 

@@ -192,3 +192,18 @@ def test_a_low_mood_invites_the_person_to_say_more(buyer: ChatDriver) -> None:
 def test_typing_p_takes_the_offer_to_prepare(buyer: ChatDriver) -> None:
     buyer.say("réunion demain avec le fournisseur pour la hausse de prix")
     assert "Step 2/6" in buyer.say("p")
+
+
+def test_a_returning_user_gets_the_daily_check_in_once_a_day(
+    buyer: ChatDriver, clock: FakeClock
+) -> None:
+    clock.advance(days=1)
+    text = buyer.start()
+    assert "Welcome back!" in text and "How do you feel" in text
+    assert "What next?" in buyer.say("4")  # one tap, then the menu
+    assert "How do you feel" not in buyer.start()  # not twice the same day
+    clock.advance(days=1)
+    buyer.start()
+    assert buyer.say("how do I prepare an RFQ?").startswith(
+        "Here is what may help:"
+    )  # text skips it
