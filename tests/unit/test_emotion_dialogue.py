@@ -204,6 +204,6 @@ def test_a_returning_user_gets_the_daily_check_in_once_a_day(
     assert "How do you feel" not in buyer.start()  # not twice the same day
     clock.advance(days=1)
     buyer.start()
-    assert buyer.say("how do I prepare an RFQ?").startswith(
+    assert buyer.say("how do I run a fair tender with three bidders?").startswith(
         "Here is what may help:"
     )  # text skips it
