@@ -213,11 +213,7 @@ def render_sheet(
 def start_debrief(turn: Turn) -> list[Reply]:
     """Ask how the last prepared meeting went, or say there is none."""
     assert turn.user.id is not None
-    waiting = [
-        p
-        for p in turn.uow.preparations.for_user(turn.user.id)
-        if p.completed_at and not p.debriefed_at
-    ]
+    waiting = _waiting_debrief(turn)
     if not waiting:
         return [turn.reply("debrief_none")]
     preparation = waiting[-1]
@@ -354,13 +350,18 @@ def debrief_prompt(turn: Turn) -> list[Reply]:
 def debrief_reminder(turn: Turn) -> list[Reply]:
     """On return, offer to debrief a prepared meeting that has not been debriefed."""
     assert turn.user.id is not None
-    waiting = [
-        p
-        for p in turn.uow.preparations.for_user(turn.user.id)
-        if p.completed_at and not p.debriefed_at
-    ]
+    waiting = _waiting_debrief(turn)
     if not waiting:
         return []
     option = Option(id="debrief:start", label=turn.t("debrief_button"), key="d")
     situation = _situation_label(turn, waiting[-1])
     return [Reply(text=turn.t("debrief_reminder", situation=situation), options=(option,))]
+
+
+def _waiting_debrief(turn: Turn) -> list[Preparation]:
+    assert turn.user.id is not None
+    return [
+        p
+        for p in turn.uow.preparations.for_user(turn.user.id)
+        if p.completed_at and not p.debriefed_at
+    ]

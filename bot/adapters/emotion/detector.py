@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.adapters.nlp.tags import TagMatcher
-from bot.adapters.nlp.text import fold, guess_language, stem, within_one_edit, words
+from bot.adapters.nlp.text import fold, guess_language, one_deletions, stem, within_one_edit, words
 from bot.domain.emotions import NEUTRAL, EmotionReading, EmotionScore, Intensity, SafetyConcern
 from bot.domain.framework import Language
 from bot.domain.taxonomy import EMOTIONS
@@ -96,7 +96,7 @@ class _CueMatcher:
                 cue = _Cue(emotion, stems, weight, phrase, negatable)
                 self._by_first[cue.stems[0]].append(cue)
                 if len(tokens) == 1 and len(tokens[0]) >= MIN_TYPO_LENGTH:
-                    for key in {tokens[0], *_deletes(tokens[0])}:
+                    for key in {tokens[0], *one_deletions(tokens[0])}:
                         self._typos.setdefault(key, tokens[0])
         self._negators = {fold(w) for w in data.negators[language]} - {"ne", "n", "plus"}
         self._intensifiers = [tuple(words(w)) for w in data.intensifiers[language] if words(w)]
@@ -106,7 +106,7 @@ class _CueMatcher:
         stemmed = stem(token, self.language)
         if len(token) < MIN_TYPO_LENGTH or stemmed in self._by_first:
             return stemmed
-        for key in (token, *_deletes(token)):
+        for key in (token, *one_deletions(token)):
             known = self._typos.get(key)
             # The shared-deletion lookup also finds words two edits away; keep only one edit.
             if known is not None and within_one_edit(token, known):
@@ -142,10 +142,6 @@ class _CueMatcher:
         ups = sum(f" {' '.join(p)} " in text for p in self._intensifiers)
         downs = sum(f" {' '.join(p)} " in text for p in self._diminishers)
         return ups - downs
-
-
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _clauses(text: str) -> list[list[str]]:

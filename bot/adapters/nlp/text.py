@@ -123,3 +123,8 @@ def within_one_edit(a: str, b: str) -> bool:
         return len(diffs) == 1 or swap
     shorter, longer = (a, b) if len(a) < len(b) else (b, a)
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
+def one_deletions(word: str) -> set[str]:
+    """Every string one deleted letter away from a word (for symmetric-delete typo lookups)."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}

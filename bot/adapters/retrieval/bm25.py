@@ -5,15 +5,18 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from bot.adapters.nlp.text import analyze, is_content_word, stem, within_one_edit, words
+from bot.adapters.nlp.text import (
+    analyze,
+    is_content_word,
+    one_deletions,
+    stem,
+    within_one_edit,
+    words,
+)
 
 K1 = 1.2
 B = 0.75
 MIN_TYPO_LENGTH = 4
-
-
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class Bm25Index:
@@ -42,7 +45,7 @@ class Bm25Index:
         neighbours: dict[str, list[str]] = defaultdict(list)
         for word in surface:
             if len(word) >= MIN_TYPO_LENGTH:
-                for key in {word, *_deletes(word)}:
+                for key in {word, *one_deletions(word)}:
                     neighbours[key].append(word)
         return neighbours
 
@@ -51,7 +54,7 @@ class Bm25Index:
         if word in self._surface or len(word) < MIN_TYPO_LENGTH:
             return word
         candidates: set[str] = set()
-        for key in {word, *_deletes(word)}:
+        for key in {word, *one_deletions(word)}:
             candidates.update(c for c in self._neighbours.get(key, ()) if within_one_edit(word, c))
         if not candidates:
             return word
