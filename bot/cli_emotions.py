@@ -7,12 +7,13 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import open_emotion_detector
 from bot.config import Settings
-from bot.domain.emotions import EmotionReading
+from bot.domain.emotions import EmotionReading, LabelledMessage
 from bot.domain.taxonomy import EMOTIONS
 
 EXIT_USAGE = 2
@@ -39,7 +40,7 @@ def add_commands(
         "emotions", help="accuracy, macro-F1 and confusion table per language"
     )
     emotions.add_argument(
-        "--set", type=Path, help="labelled messages (default: knowledge/eval/emotions.yaml)"
+        "--set", type=Path, help="labelled messages (default: every knowledge/eval/emotions*.yaml)"
     )
     emotions.add_argument("--errors", action="store_true", help="list the messages read wrongly")
 
@@ -75,13 +76,10 @@ def describe(reading: EmotionReading) -> str:
 def eval_emotions(settings: Settings, args: argparse.Namespace) -> int:
     """Print accuracy, macro-F1, per-label F1 and the confusion table per language, and speed."""
     from bot.adapters.emotion.data import load_labelled_messages  # noqa: PLC0415
-    from bot.services.evaluation import evaluate_emotions  # noqa: PLC0415
 
-    messages = load_labelled_messages(args.set or settings.knowledge_dir / "eval" / "emotions.yaml")
     detector = open_emotion_detector(settings)
     detector.analyze("warm up", "en")
     timings: list[float] = []
-    errors: list[str] = []
 
     def timed(text: str, language: Any) -> EmotionReading:
         started = time.perf_counter()
@@ -89,26 +87,38 @@ def eval_emotions(settings: Settings, args: argparse.Namespace) -> int:
         timings.append((time.perf_counter() - started) * 1000)
         return reading
 
-    cards = evaluate_emotions(messages, timed, EMOTIONS)
-    for card in cards:
+    sets = (
+        [args.set] if args.set else sorted((settings.knowledge_dir / "eval").glob("emotions*.yaml"))
+    )
+    for path in sets:
+        messages = load_labelled_messages(path)
+        print(f"{path.name}: {len(messages)} messages")
+        _print_scorecards(messages, timed)
+        if args.errors:
+            for message in messages:
+                reading = detector.analyze(message.text, message.language)
+                if reading.primary != message.emotion:
+                    expected = f"expected {message.emotion}, read {reading.primary}"
+                    print(f"  [{message.language}] {expected}: {message.text}")
+    print(
+        f"speed: median {statistics.median(timings):.1f} ms per message "
+        f"over {len(timings)} messages (warm process)"
+    )
+    return 0
+
+
+def _print_scorecards(
+    messages: list[LabelledMessage], analyze: Callable[[str, Any], EmotionReading]
+) -> None:
+    from bot.services.evaluation import evaluate_emotions  # noqa: PLC0415
+
+    for card in evaluate_emotions(messages, analyze, EMOTIONS):
         print(
             f"{card.language}: {card.messages} messages, accuracy {card.accuracy:.2f}, "
             f"macro-F1 {card.macro_f1:.2f}, intensity accuracy {card.intensity_accuracy:.2f}"
         )
         print("  F1: " + ", ".join(f"{label} {card.f1[label]:.2f}" for label in EMOTIONS))
         _print_confusion(card.confusion)
-    if args.errors:
-        for message in messages:
-            reading = detector.analyze(message.text, message.language)
-            if reading.primary != message.emotion:
-                expected = f"expected {message.emotion}, read {reading.primary}"
-                errors.append(f"  [{message.language}] {expected}: {message.text}")
-        print("\n".join(errors))
-    print(
-        f"speed: median {statistics.median(timings):.1f} ms per message "
-        f"over {len(timings)} messages (warm process)"
-    )
-    return 0
 
 
 def _print_confusion(confusion: dict[str, dict[str, int]]) -> None:

@@ -39,7 +39,7 @@ def test_held_out_messages_stay_above_the_regression_floor(detector: EmotionDete
     # Written separately and never used for tuning: a floor against regressions, see the README.
     messages = load_labelled_messages(ROOT / "knowledge" / "eval" / "emotions_holdout.yaml")
     for card in evaluate_emotions(messages, detector.analyze, EMOTIONS):
-        assert card.macro_f1 >= 0.65, (card.language, card.f1)
+        assert card.macro_f1 >= 0.72, (card.language, card.f1)
 
 
 def test_prototypes_help_where_no_cue_speaks(detector: EmotionDetector) -> None:

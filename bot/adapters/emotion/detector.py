@@ -23,7 +23,7 @@ Encoder = Callable[[list[str]], np.ndarray]
 # Clauses end at punctuation and at a contrast ("not angry, just disappointed"; "mais", "but").
 CLAUSE_BREAK = re.compile(r"[.;:!?,\n]+|\b(?:mais|but|however|cependant|pourtant)\b")
 NEGATION_WINDOW = 3
-MIN_TYPO_LENGTH = 5
+MIN_TYPO_LENGTH = 6  # five-letter words have too many one-edit neighbours ("ready"/"reads")
 ANGRY_EMOJIS = frozenset("😡🤬💢😤👿")
 # Emojis carry feeling where words are few; each is a weak-to-clear cue of one emotion.
 EMOJI_CUES = {
@@ -51,7 +51,7 @@ SAFETY_ORDER = (
 class DetectorSettings:
     """How cues and prototypes are weighed (checked on knowledge/eval/emotions.yaml)."""
 
-    prototype_top: int = 3
+    prototype_top: int = 5
     temperature: float = 25.0
     cue_weight_en: float = 0.6
     cue_weight_fr: float = 0.7
