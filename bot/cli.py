@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from bot.cli_emotions import add_commands as add_emotion_commands
 from bot.cli_emotions import analyze, eval_emotions
 from bot.cli_knowledge import add_commands, build_index, eval_retrieval, kb_check, search
+from bot.cli_telegram import add_commands as add_telegram_commands
+from bot.cli_telegram import run_telegram, run_webhook
 from bot.config import ConfigError, Settings, load_settings
 
 EXIT_USAGE = 2
@@ -64,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("current", help="print the schema revision of the database")
     eval_commands = add_commands(commands)
     add_emotion_commands(commands, eval_commands)
+    add_telegram_commands(commands)
     return parser
 
 
@@ -109,6 +112,8 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "search": search,
     "eval": lambda settings, args: _evaluation(args)(settings, args),
     "analyze": analyze,
+    "telegram": run_telegram,
+    "webhook": run_webhook,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "TRUSTCOACH_"
+TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{5,}$")
 
 
 class ConfigError(ValueError):
@@ -52,6 +54,21 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "prompts", description="Message templates folder."
     )
     telegram_token: SecretStr | None = Field(default=None, description="Bot token from BotFather.")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL, PTB's base_url form (the token follows it).",
+    )
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL Telegram posts to.")
+    webhook_listen: str = Field(
+        default="127.0.0.1", description="Address the webhook server binds."
+    )
+    webhook_port: int = Field(
+        default=8443, ge=1, le=65535, description="Port of the webhook server."
+    )
+    webhook_path: str = Field(default="telegram", description="Path of the webhook endpoint.")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
 
     @field_validator("database_url")
@@ -60,6 +77,36 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
         return value or None
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_SHAPE.match(value.get_secret_value()):
+            raise ValueError("does not look like a BotFather token (digits, a colon, then letters)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("must be 1-256 characters among A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:8081/bot")
+        return value.rstrip("/")
+
+    @property
+    def telegram_file_url(self) -> str:
+        """The Bot API file URL, derived from the API URL (…/bot → …/file/bot)."""
+        root, _, last = self.telegram_api_url.rpartition("/")
+        return f"{root}/file/{last}"
 
     @field_validator("knowledge_dir", "prompts_dir")
     @classmethod
@@ -87,6 +134,7 @@ def load_settings(**overrides: object) -> Settings:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         given = first.get("input")
-        shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+        secret = any(word in field for word in ("token", "secret"))
+        shown = f" (got {given!r})" if isinstance(given, str | int | float) and not secret else ""
         message = first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {message}{shown}") from error

@@ -15,6 +15,8 @@ class Start:
     language: Language | None = None
     role: Role | None = None
     payload: str | None = None
+    # A channel's guess (Telegram's language_code) counts only until the user has chosen.
+    language_is_hint: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Reply:
     attachment: Attachment | None = None
     # Options of one row on a phone (Likert answers) rather than one per line.
     inline: bool = False
+    # "stale" marks the notice sent for an outdated or forged button (channels may show it briefly).
+    kind: str = ""
 
 
 @dataclass

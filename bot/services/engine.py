@@ -40,12 +40,18 @@ class DialogueEngine:
         """The framework, instruments and texts the engine speaks with."""
         return self._content
 
-    def handle(self, channel: str, external_id: str, event: Inbound) -> list[Reply]:
-        """Handle one event in one transaction; on any error nothing of it is stored."""
+    def handle(
+        self, channel: str, external_id: str, event: Inbound, language_hint: Language | None = None
+    ) -> list[Reply]:
+        """Handle one event in one transaction; on any error nothing of it is stored.
+
+        `language_hint` is the channel's guess of the language (Telegram's language_code), used
+        to greet a new user in it.
+        """
         with self._unit_of_work() as uow:
             user = uow.users.find(channel, external_id)
             if user is None:
-                user = uow.users.add(self._new_user(channel, external_id, event))
+                user = uow.users.add(self._new_user(channel, external_id, event, language_hint))
             turn = Turn(
                 user=user,
                 uow=uow,
@@ -69,10 +75,12 @@ class DialogueEngine:
         """Return a user-facing text, for channel-level messages such as errors."""
         return self._content.messages.text(language, key, **values)
 
-    def _new_user(self, channel: str, external_id: str, event: Inbound) -> User:
-        language = (
-            event.language
-            if isinstance(event, Start) and event.language
-            else self._default_language
+    def _new_user(
+        self, channel: str, external_id: str, event: Inbound, language_hint: Language | None
+    ) -> User:
+        language = event.language if isinstance(event, Start) and event.language else language_hint
+        user = User(
+            channel=channel, external_id=external_id, language=language or self._default_language
         )
-        return User(channel=channel, external_id=external_id, language=language)
+        user.language_confirmed = language_hint is not None
+        return user

@@ -40,7 +40,7 @@ def handle(turn: Turn, event: Inbound) -> list[Reply]:
 def on_start(turn: Turn, event: Start) -> list[Reply]:
     """Greet a new user (asking what the channel did not say) or welcome one back."""
     is_new = not turn.user.language_confirmed and turn.user.role is None
-    if event.language is not None:
+    if event.language is not None and not (event.language_is_hint and turn.user.language_confirmed):
         turn.user.language = event.language
         turn.user.language_confirmed = True
     if event.role is not None:
@@ -99,7 +99,8 @@ def on_command(turn: Turn, text: str) -> list[Reply]:
 
 def stale(turn: Turn) -> list[Reply]:
     """Answer a button that no longer matches the conversation, and show where it stands."""
-    return [turn.reply("stale_option"), *current_prompt(turn)]
+    notice = Reply(text=turn.t("stale_option"), kind="stale")
+    return [notice, *current_prompt(turn)]
 
 
 def current_prompt(turn: Turn) -> list[Reply]:

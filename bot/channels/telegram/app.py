@@ -1,0 +1,121 @@
+"""Builds the PTB Application and runs it by long polling or behind a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.services.engine import DialogueEngine
+
+from .handlers import TelegramContext, on_callback, on_error, on_message
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# The commands shown in Telegram's menu, in the order people need them.
+COMMANDS = (
+    "start", "check", "prepare", "ask", "progress", "assess", "focus",
+    "mood", "debrief", "saved", "language", "help", "cancel",
+)  # fmt: skip
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def build_application(
+    engine: DialogueEngine, token: str, api_url: str, file_url: str
+) -> Application:  # type: ignore[type-arg]
+    """A PTB application whose handlers only translate between Telegram and the engine."""
+    application = (
+        Application.builder()
+        .token(token)
+        .base_url(api_url)
+        .base_file_url(file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(True)  # different users in parallel; one user's updates stay in order
+        .post_init(register_commands)
+        .build()
+    )
+    application.bot_data["coach"] = TelegramContext(engine)
+    # Order: button presses, then every message (commands included: the engine routes them).
+    application.add_handler(CallbackQueryHandler(on_callback))
+    application.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_message))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Show the commands in Telegram's menu, in English and (for French users) in French."""
+    engine = application.bot_data["coach"].engine
+    for language in ("en", "fr"):
+        commands = [BotCommand(name, engine.text(language, f"cmd_{name}")) for name in COMMANDS]
+        await application.bot.set_my_commands(
+            commands, language_code=None if language == "en" else language
+        )
+
+
+def run_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """Run by long polling until interrupted."""
+    application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+
+
+def webhook_app(application: Application, path: str, secret: str | None) -> web.Application:  # type: ignore[type-arg]
+    """The HTTP side of webhook mode: the update endpoint (secret checked) and /health."""
+
+    async def receive(request: web.Request) -> web.Response:
+        if secret is not None and request.headers.get(SECRET_HEADER) != secret:
+            return web.Response(status=403, text="forbidden")
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400, text="not an update")
+        await application.update_queue.put(update)
+        return web.Response(text="ok")
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "running": application.running})
+
+    server = web.Application()
+    server.router.add_post(f"/{path.strip('/')}", receive)
+    server.router.add_get("/health", health)
+    return server
+
+
+async def serve_webhook(
+    application: Application,  # type: ignore[type-arg]
+    listen: str,
+    port: int,
+    path: str,
+    secret: str | None,
+    public_url: str | None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the webhook server until `stop` is set (or a signal arrives)."""
+    stop = stop or _stop_on_signals()
+    await application.initialize()
+    await register_commands(application)  # post_init runs only under run_polling/run_webhook
+    await application.start()
+    if public_url:
+        await application.bot.set_webhook(
+            public_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+        )
+    runner = web.AppRunner(webhook_app(application, path, secret))
+    await runner.setup()
+    await web.TCPSite(runner, listen, port).start()
+    log.info("webhook listening on %s:%s/%s", listen, port, path)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await application.stop()
+        await application.shutdown()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -1,0 +1,221 @@
+"""Telegram updates in, engine events through, Telegram messages out. No coaching logic here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import ContextTypes
+
+from bot.domain.dialogue import Choice, Inbound, Reply, Start, Text
+from bot.domain.framework import Language, as_language
+from bot.services.engine import DialogueEngine
+
+from . import render
+
+CHANNEL = "telegram"
+log = logging.getLogger(__name__)
+SEND_ATTEMPTS = 3
+# Buttons whose message keeps its keyboard after a press (a card can be read, then saved).
+REUSABLE_BUTTONS = ("card:", "save:")
+
+
+@dataclass
+class FloodGuard:
+    """Per-user limit on updates, so that one person cannot monopolise the bot."""
+
+    # A person tapping through a self-check sends a dozen updates in as many seconds: allow that.
+    limit: int = 30
+    window: float = 10.0
+    _seen: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _warned: dict[int, float] = field(default_factory=dict)
+
+    def allow(self, user_id: int, now: float | None = None) -> bool:
+        """Tell whether this user's update may be handled now."""
+        moment = time.monotonic() if now is None else now
+        seen = self._seen[user_id]
+        while seen and moment - seen[0] > self.window:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            return False
+        seen.append(moment)
+        return True
+
+    def should_warn(self, user_id: int, now: float | None = None) -> bool:
+        """Warn a flooding user once per window, not at every message."""
+        moment = time.monotonic() if now is None else now
+        if moment - self._warned.get(user_id, -self.window) < self.window:
+            return False
+        self._warned[user_id] = moment
+        return True
+
+
+@dataclass
+class TelegramContext:
+    """What the handlers need, kept in bot_data under one typed key."""
+
+    engine: DialogueEngine
+    flood: FloodGuard = field(default_factory=FloodGuard)
+    locks: dict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+
+
+def coach(context: ContextTypes.DEFAULT_TYPE) -> TelegramContext:
+    """The channel's services stored at start-up."""
+    services = context.bot_data["coach"]
+    assert isinstance(services, TelegramContext)
+    return services
+
+
+def event_from_text(text: str, language_code: str | None) -> Inbound:
+    """A /start (with its deep-link payload) or plain text."""
+    word, _, payload = text.strip().partition(" ")
+    if word.split("@")[0] == "/start":
+        return Start(
+            language=as_language(language_code),
+            payload=payload.strip() or None,
+            language_is_hint=True,
+        )
+    return Text(text)
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message: text (commands included) to the engine; anything else counts as empty text."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = coach(context)
+    if not await _admitted(services, user.id, message, context):
+        return
+    event = event_from_text(message.text or "", user.language_code)
+    replies = await _handle(services, user.id, event, user.language_code)
+    await send_replies(message, replies)
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button press: the option id goes to the engine, which refuses stale or forged ones."""
+    query = update.callback_query
+    if query is None:
+        return
+    services = coach(context)
+    if not services.flood.allow(query.from_user.id):
+        await query.answer()
+        return
+    replies = await _handle(
+        services, query.from_user.id, Choice(query.data or ""), query.from_user.language_code
+    )
+    stale = [reply for reply in replies if reply.kind == "stale"]
+    await query.answer(text=stale[0].text[:190] if stale else None)
+    if not stale:
+        await _show_choice(query)
+    target = query.message if isinstance(query.message, Message) else None
+    if target is not None:
+        await send_replies(target, [reply for reply in replies if reply.kind != "stale"])
+
+
+async def _admitted(
+    services: TelegramContext, user_id: int, message: Message, context: ContextTypes.DEFAULT_TYPE
+) -> bool:
+    if services.flood.allow(user_id):
+        return True
+    if services.flood.should_warn(user_id):
+        language = await asyncio.to_thread(services.engine.language_of, CHANNEL, str(user_id))
+        await message.reply_text(services.engine.text(language, "flood_warning"))
+    return False
+
+
+async def _handle(
+    services: TelegramContext, user_id: int, event: Inbound, language_code: str | None
+) -> list[Reply]:
+    # One user's updates are handled in order; different users run side by side.
+    hint: Language | None = as_language(language_code)
+    async with services.locks[user_id]:
+        return await asyncio.to_thread(services.engine.handle, CHANNEL, str(user_id), event, hint)
+
+
+async def _show_choice(query: CallbackQuery) -> None:
+    """Show the pressed answer under the question and remove its buttons."""
+    message = query.message
+    if (
+        not isinstance(message, Message)
+        or message.text is None
+        or (query.data or "").startswith(REUSABLE_BUTTONS)
+    ):
+        return
+    label = _pressed_label(message.reply_markup, query.data or "")
+    try:
+        await message.edit_text(
+            f"{message.text}\n→ {label}" if label else message.text, reply_markup=None
+        )
+    except BadRequest as error:  # already edited, or too old to edit: nothing to show
+        log.debug("could not edit the pressed message: %s", error)
+
+
+def _pressed_label(markup: InlineKeyboardMarkup | None, data: str) -> str | None:
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
+
+
+async def send_replies(anchor: Message, replies: list[Reply]) -> None:
+    """Send replies in order to the anchor's chat: texts (split), photos, files, keyboards."""
+    for reply in replies:
+        markup = render.keyboard(reply)
+        if reply.image is not None:
+            await _retry(
+                anchor.reply_photo,
+                photo=reply.image.png,
+                caption=reply.image.caption[: render.MAX_CAPTION],
+            )
+        chunks = render.split_text(reply.text) if reply.text else []
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            await _retry(anchor.reply_text, chunk, reply_markup=markup if last else None)
+        if not chunks and markup is not None:
+            await _retry(anchor.reply_text, "…", reply_markup=markup)
+        file = render.document(reply)
+        if file is not None:
+            await _retry(anchor.reply_document, document=file)
+
+
+async def _retry(send: object, *args: object, **kwargs: object) -> None:
+    # The rate limiter already waits on flood control; this also rides out brief network errors.
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            await send(*args, **kwargs)  # type: ignore[operator]
+            return
+        except RetryAfter as error:
+            await asyncio.sleep(
+                float(error.retry_after if isinstance(error.retry_after, int | float) else 1)
+            )
+        except NetworkError:
+            if attempt == SEND_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.5 * attempt)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with its update, and tell the user without losing anything stored."""
+    log.error("error while handling an update: %s", update, exc_info=context.error)
+    if (
+        not isinstance(update, Update)
+        or update.effective_chat is None
+        or update.effective_user is None
+    ):
+        return
+    services = coach(context)
+    language = await asyncio.to_thread(
+        services.engine.language_of, CHANNEL, str(update.effective_user.id)
+    )
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id, services.engine.text(language, "internal_error")
+        )
+    except Exception:
+        log.exception("could not tell the user about the error")

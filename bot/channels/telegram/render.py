@@ -1,0 +1,62 @@
+"""Turns the engine's replies into Telegram messages: keyboards, split texts, photos, files."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+
+from bot.domain.dialogue import Option, Reply
+
+MAX_TEXT = 4096  # Telegram's limit for one message
+MAX_CAPTION = 1024
+SHORT_LABEL = 18  # labels up to this length go two per row
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Inline buttons for the reply's options: one row for a scale, otherwise one or two a row."""
+    if not reply.options:
+        return None
+    buttons = [
+        InlineKeyboardButton(option.label, callback_data=option.id) for option in reply.options
+    ]
+    if reply.inline:
+        scale = [
+            b
+            for b, o in zip(buttons, reply.options, strict=True)
+            if o.id.startswith(("ans:", "mood:", "debrief:"))
+        ]
+        others = [b for b in buttons if b not in scale]
+        rows = [scale, others] if others else [scale]
+        return InlineKeyboardMarkup([row for row in rows if row])
+    if all(len(option.label) <= SHORT_LABEL for option in reply.options):
+        return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup([[button] for button in buttons])
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split a long text at paragraph, then line, then word boundaries to fit Telegram's limit."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(
+            rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit)
+        )
+        cut = cut if cut > limit // 2 else limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*parts, rest] if rest else parts
+
+
+def chosen_label(option: Option) -> str:
+    """How a pressed answer is shown once chosen."""
+    return f"→ {option.label}"
+
+
+def document(reply: Reply) -> InputFile | None:
+    """The reply's attachment as a Telegram file, if any."""
+    if reply.attachment is None:
+        return None
+    return InputFile(BytesIO(reply.attachment.data), filename=reply.attachment.filename)

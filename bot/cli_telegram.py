@@ -1,0 +1,96 @@
+"""Command-line entry points of the Telegram bot: long polling and webhook."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.bootstrap import build_services
+from bot.config import Settings
+
+EXIT_USAGE = 2
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `telegram` and `webhook`."""
+    commands.add_parser(
+        "telegram",
+        help="run the Telegram bot by long polling (needs TRUSTCOACH_TELEGRAM_TOKEN)",
+        description="Example: TRUSTCOACH_TELEGRAM_TOKEN=123:abc trustcoach telegram",
+    )
+    commands.add_parser(
+        "webhook",
+        help="run the Telegram bot behind a webhook (URL, port, path and secret from settings)",
+        description="Example: TRUSTCOACH_WEBHOOK_URL=https://bot.example.org/tg trustcoach webhook",
+    )
+
+
+def _token(settings: Settings) -> str | None:
+    if settings.telegram_token is None:
+        print(
+            "trustcoach: TRUSTCOACH_TELEGRAM_TOKEN is not set; ask @BotFather for a token",
+            file=sys.stderr,
+        )
+        return None
+    return settings.telegram_token.get_secret_value()
+
+
+def run_telegram(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run the bot by long polling."""
+    token = _token(settings)
+    if token is None:
+        return EXIT_USAGE
+    from bot.channels.telegram.app import build_application, run_polling  # noqa: PLC0415
+
+    services = build_services(settings)
+    services.warm_up()
+    application = build_application(
+        services.engine, token, settings.telegram_api_url, settings.telegram_file_url
+    )
+    print("TrustCoach is running on Telegram (long polling). Ctrl-C stops it.", flush=True)
+    try:
+        run_polling(application)
+    finally:
+        services.close()
+    return 0
+
+
+def run_webhook(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run the bot behind a webhook, with a /health endpoint."""
+    token = _token(settings)
+    if token is None:
+        return EXIT_USAGE
+    if settings.webhook_secret is None:
+        print(
+            "trustcoach: TRUSTCOACH_WEBHOOK_SECRET is not set; webhook mode needs it",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from bot.channels.telegram.app import build_application, serve_webhook  # noqa: PLC0415
+
+    services = build_services(settings)
+    services.warm_up()
+    application = build_application(
+        services.engine, token, settings.telegram_api_url, settings.telegram_file_url
+    )
+    secret = settings.webhook_secret.get_secret_value()
+    print(
+        f"TrustCoach webhook on {settings.webhook_listen}:{settings.webhook_port}"
+        f"/{settings.webhook_path}",
+        flush=True,
+    )
+    try:
+        asyncio.run(
+            serve_webhook(
+                application,
+                settings.webhook_listen,
+                settings.webhook_port,
+                settings.webhook_path,
+                secret,
+                settings.webhook_url,
+            )
+        )
+    finally:
+        services.close()
+    return 0
