@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip
 # torch must arrive as the CPU build before sentence-transformers, or pip pulls a CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: chat test lint unit install install-dev bench clean
+.PHONY: chat test lint unit install install-dev bench clean telegram
 
 chat: install
 	$(BIN)/trustcoach db upgrade --quiet
@@ -28,6 +28,7 @@ bench: install
 	$(BIN)/python benchmarks/core_bench.py
 	$(BIN)/python benchmarks/retrieval_bench.py
 	$(BIN)/python benchmarks/emotion_bench.py
+	$(BIN)/python benchmarks/telegram_bench.py
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -193,8 +193,13 @@ def test_ptb_long_poll_wakes_up_when_a_user_speaks() -> None:
 
 def test_ptb_wrong_token_is_invalid() -> None:
     async def scenario(fake: FakeBotApi) -> None:
+        bot = make_bot(fake, "999:wrong")
+        with pytest.raises(InvalidToken, match="rejected by the server"):
+            async with bot:  # initialising calls getMe
+                pass
         with pytest.raises(InvalidToken, match="Unauthorized"):
-            await make_bot(fake, "999:wrong").get_me()
+            async with bot.request:  # a plain call, on an initialised request
+                await bot.get_me()
 
     fake = run_with_fake(scenario)
     assert fake.calls == []

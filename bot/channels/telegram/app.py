@@ -25,15 +25,19 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def build_application(
-    engine: DialogueEngine, token: str, api_url: str, file_url: str
+    engine: DialogueEngine, token: str, api_url: str, file_url: str, max_rate: float = 30.0
 ) -> Application:  # type: ignore[type-arg]
-    """A PTB application whose handlers only translate between Telegram and the engine."""
+    """A PTB application whose handlers only translate between Telegram and the engine.
+
+    `max_rate` caps requests per second to chats (Telegram's broadcast limit; 0 lifts the cap,
+    e.g. for a self-hosted Bot API server or a load test against a fake one).
+    """
     application = (
         Application.builder()
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
         .concurrent_updates(True)  # different users in parallel; one user's updates stay in order
         .post_init(register_commands)
         .build()

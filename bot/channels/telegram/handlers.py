@@ -7,6 +7,7 @@ import logging
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -110,11 +111,41 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
     stale = [reply for reply in replies if reply.kind == "stale"]
     await query.answer(text=stale[0].text[:190] if stale else None)
+    if not stale and await _next_question_in_place(query, replies):
+        return
     if not stale:
         await _show_choice(query)
     target = query.message if isinstance(query.message, Message) else None
     if target is not None:
         await send_replies(target, [reply for reply in replies if reply.kind != "stale"])
+
+
+async def _next_question_in_place(query: CallbackQuery, replies: list[Reply]) -> bool:
+    """During a self-check, turn the answered question into the next one: one edit per tap.
+
+    The message then reads "4/10 → 3" above the next statement, so the chosen answer stays
+    visible, the chat does not fill with forty messages, and each tap costs one API call.
+    """
+    message = query.message
+    data = query.data or ""
+    question = replies[0] if len(replies) == 1 else None
+    if (
+        not isinstance(message, Message)
+        or not data.startswith(("ans:", "back:"))
+        or question is None
+    ):
+        return False
+    if not any(option.id.startswith("ans:") for option in question.options):
+        return False
+    label = _pressed_label(message.reply_markup, data)
+    header = (message.text or "").split("\n", 1)[0].split(" · ")[0].lstrip("✓ ").split(" → ")[-1]
+    done = f"✓ {header} → {label}\n" if label and data.startswith("ans:") else ""
+    try:
+        await message.edit_text(done + question.text, reply_markup=render.keyboard(question))
+    except BadRequest as error:
+        log.debug("could not turn the question in place: %s", error)
+        return False
+    return True
 
 
 async def _admitted(
@@ -191,8 +222,9 @@ async def _retry(send: object, *args: object, **kwargs: object) -> None:
             await send(*args, **kwargs)  # type: ignore[operator]
             return
         except RetryAfter as error:
+            wait = error.retry_after
             await asyncio.sleep(
-                float(error.retry_after if isinstance(error.retry_after, int | float) else 1)
+                wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             )
         except NetworkError:
             if attempt == SEND_ATTEMPTS:
