@@ -95,3 +95,14 @@ def test_a_question_in_the_chat_gets_cards_and_one_can_be_saved(cli: CliRunner) 
     assert result.returncode == 0, result.stderr
     assert "Here is what may help:" in result.stdout and "[m1] Read more" in result.stdout
     assert "Saved:" in result.stdout and "Your saved cards (1)" in result.stdout
+
+
+def test_the_telegram_bot_refuses_to_start_without_a_proper_token(cli: CliRunner) -> None:
+    missing = cli(["telegram"])
+    assert missing.returncode == 2 and "TRUSTCOACH_TELEGRAM_TOKEN is not set" in missing.stderr
+    malformed = cli(["telegram"], TRUSTCOACH_TELEGRAM_TOKEN="not-a-token-secret")
+    assert malformed.returncode == 2
+    assert malformed.stderr.startswith("trustcoach: configuration error: TRUSTCOACH_TELEGRAM_TOKEN")
+    assert "not-a-token-secret" not in malformed.stderr  # a secret is never echoed
+    no_secret = cli(["webhook"], TRUSTCOACH_TELEGRAM_TOKEN="123456:abcdefgh")
+    assert no_secret.returncode == 2 and "TRUSTCOACH_WEBHOOK_SECRET" in no_secret.stderr
