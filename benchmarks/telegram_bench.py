@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ANSWERS = 10
-THINK = (2.0, 6.0)  # seconds a person takes to read a statement and tap
-STAGGER = 15.0  # seconds over which the users arrive
+THINK = (6.0, 12.0)  # seconds a person takes to read a statement and tap on a phone
+STAGGER = 60.0  # seconds over which the users arrive (a class or a team, not a broadcast)
 
 
 REPLY_METHODS = {
