@@ -16,8 +16,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
 )
 
 from tests.fake_telegram import FakeBotApi, FakeBotApiThread
@@ -290,42 +288,6 @@ def test_ptb_application_polling_round_trip() -> None:
     fake = run_with_fake(scenario)
     assert fake.edits[0]["text"] == "You chose go"
     assert len(fake.answered_callbacks) == 1
-
-
-def test_ptb_application_webhook_receives_posted_updates() -> None:
-    port = free_port()
-    received: list[str] = []
-
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None and update.effective_message.text
-        received.append(update.effective_message.text)
-
-    async def scenario(fake: FakeBotApi) -> None:
-        app = Application.builder().token(fake.token).base_url(fake.base_url).build()
-        app.add_handler(MessageHandler(filters.TEXT, echo))
-        url = f"http://127.0.0.1:{port}/hook"
-        async with app:
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_webhook(
-                listen="127.0.0.1",
-                port=port,
-                url_path="hook",
-                webhook_url=url,
-                secret_token="s3cret",
-            )
-            assert fake.webhook is not None
-            assert fake.webhook["url"] == url
-            assert fake.webhook["secret_token"] == "s3cret"
-            update = fake.make_message_update(42, "over the hook")
-            assert await fake.post_update(url, update, "wrong") == 403
-            assert await fake.post_update(url, update, "s3cret") == 200
-            await fake.wait_for(lambda f: received)
-            await app.updater.stop()
-            await app.stop()
-
-    run_with_fake(scenario)
-    assert received == ["over the hook"]
 
 
 def test_thread_wrapper_serves_synchronous_tests() -> None:
