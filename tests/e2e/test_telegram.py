@@ -355,7 +355,7 @@ def test_webhook_mode_checks_the_secret_and_serves_health(engines: EngineFactory
             assert await fake.post_update(url, update, "wrong") == 403
             assert fake.sent(USER) == []
             assert await fake.post_update(url, update, "s3cret") == 200
-            texts = await _said(fake, 2)
+            texts = await _said(fake, 1)
             assert "Bonjour, je suis TrustCoach" in "\n".join(texts)
             stop.set()
             await server

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
 # Buttons whose message keeps its keyboard after a press (a card can be read, then saved).
 REUSABLE_BUTTONS = ("card:", "save:")
+QUESTION_NUMBER = re.compile(r"(?m)^(\d+/\d+) ·")
 
 
 @dataclass
@@ -138,7 +140,8 @@ async def _next_question_in_place(query: CallbackQuery, replies: list[Reply]) ->
     if not any(option.id.startswith("ans:") for option in question.options):
         return False
     label = _pressed_label(message.reply_markup, data)
-    header = (message.text or "").split("\n", 1)[0].split(" · ")[0].lstrip("✓ ").split(" → ")[-1]
+    numbers = QUESTION_NUMBER.findall(message.text or "")
+    header = numbers[-1] if numbers else ""
     done = f"✓ {header} → {label}\n" if label and data.startswith("ans:") else ""
     try:
         await message.edit_text(done + question.text, reply_markup=render.keyboard(question))
@@ -196,7 +199,7 @@ def _pressed_label(markup: InlineKeyboardMarkup | None, data: str) -> str | None
 
 async def send_replies(anchor: Message, replies: list[Reply]) -> None:
     """Send replies in order to the anchor's chat: texts (split), photos, files, keyboards."""
-    for reply in replies:
+    for reply in render.merge_texts(replies):
         markup = render.keyboard(reply)
         if reply.image is not None:
             await _retry(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from io import BytesIO
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -48,6 +49,31 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     return [*parts, rest] if rest else parts
+
+
+def merge_texts(replies: list[Reply]) -> list[Reply]:
+    """Join plain texts into the next message, so that one turn costs as few messages as it can.
+
+    Telegram counts every message against its rate limits, and on a phone one message with its
+    buttons reads better than three short ones. Options stay attached to their own text.
+    """
+    merged: list[Reply] = []
+    pending: list[str] = []
+    for reply in replies:
+        plain = not reply.options and reply.image is None and reply.attachment is None
+        if plain and reply.text:
+            pending.append(reply.text)
+            continue
+        if pending and reply.image is None:
+            joined = "\n\n".join([*pending, reply.text] if reply.text else pending)
+            merged.append(replace(reply, text=joined))
+        else:
+            merged += [Reply(text="\n\n".join(pending))] if pending else []
+            merged.append(reply)
+        pending = []
+    if pending:
+        merged.append(Reply(text="\n\n".join(pending)))
+    return merged
 
 
 def chosen_label(option: Option) -> str:
