@@ -33,6 +33,7 @@ def bench_answers(users: int, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         settings = load_settings(data_dir=Path(data_dir), database_url=database_url)
         services = build_services(settings)
+        services.cards.index()  # results show cards: load the model before timing
         engine = services.engine
         timings: list[float] = []
         for index in range(users):
@@ -62,7 +63,16 @@ def bench_cold_start(runs: int) -> None:
         for run in range(runs + 1):
             started = time.perf_counter()
             process = subprocess.Popen(
-                [str(executable), "chat", "--user", "cold", "--lang", "en", "--role", "buyer"],
+                [
+                    str(executable),
+                    "chat",
+                    "--user",
+                    f"cold-{run}",
+                    "--lang",
+                    "en",
+                    "--role",
+                    "buyer",
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -98,14 +108,16 @@ def main() -> None:
         help="also time answers on this PostgreSQL URL",
     )
     args = parser.parse_args()
+    # Cold starts first, so that the children's peak memory is theirs, not the model's.
+    bench_cold_start(args.runs)
     bench_answers(args.users, None)
     if args.postgres:
         bench_answers(args.users, args.postgres)
     in_process = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"peak memory of the benchmark process (engine + {args.users} users): {in_process:.0f} MiB"
+        f"peak memory of the benchmark process (engine, model + {args.users} users): "
+        f"{in_process:.0f} MiB"
     )
-    bench_cold_start(args.runs)
 
 
 if __name__ == "__main__":
