@@ -7,7 +7,7 @@ from io import BytesIO
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
-from bot.domain.dialogue import Option, Reply
+from bot.domain.dialogue import Reply
 
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_CAPTION = 1024
@@ -74,11 +74,6 @@ def merge_texts(replies: list[Reply]) -> list[Reply]:
     if pending:
         merged.append(Reply(text="\n\n".join(pending)))
     return merged
-
-
-def chosen_label(option: Option) -> str:
-    """How a pressed answer is shown once chosen."""
-    return f"→ {option.label}"
 
 
 def document(reply: Reply) -> InputFile | None:
