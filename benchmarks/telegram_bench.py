@@ -1,20 +1,26 @@
 """Drives N simulated users through a quick check over the fake Bot API server, and prints the
 time from update to reply (button answers), updates per second, errors and lost answers.
 
-Run with `.venv/bin/python benchmarks/telegram_bench.py --users 200` (a couple of minutes).
-The bot is the real PTB Application with the real services, on a fresh SQLite database.
+Run with `.venv/bin/python benchmarks/telegram_bench.py --users 200` (a few minutes).
+The bot is the real `trustcoach telegram` process, with the real services on a fresh SQLite
+database; this process plays the Bot API server and the users, so measuring does not slow the bot.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import os
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,43 +40,39 @@ REPLY_METHODS = {
 
 
 class ChatMonitor:
-    """Counts what the bot sends or edits in each chat, scanning the fake's call log once."""
+    """Wakes whoever waits for a chat as soon as the bot sends or edits something in it."""
 
-    def __init__(self, fake: object) -> None:
-        self._fake = fake
-        self._seen = 0
-        self.activity: dict[str, int] = {}
+    def __init__(self) -> None:
+        self._waiting: dict[str, asyncio.Future[float]] = {}
+        self.methods: collections.Counter[str] = collections.Counter()
 
-    async def run(self) -> None:
-        """Keep the counts up to date until cancelled."""
-        while True:
-            calls = self._fake.calls  # type: ignore[attr-defined]
-            for name, params in calls[self._seen :]:
-                if name.lower() in REPLY_METHODS:
-                    chat = str(params.get("chat_id"))
-                    self.activity[chat] = self.activity.get(chat, 0) + 1
-            self._seen = len(calls)
-            await asyncio.sleep(0.001)
+    def on_call(self, method: str, params: dict[str, Any]) -> None:
+        """The fake server's listener: called in the loop after each successful API call."""
+        self.methods[method] += 1
+        if method not in REPLY_METHODS:
+            return
+        waiter = self._waiting.pop(str(params.get("chat_id")), None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(time.perf_counter())
 
-    def of(self, user: int) -> int:
-        """Replies and edits in a user's chat so far."""
-        return self.activity.get(str(user), 0)
+    def expect(self, user: int) -> asyncio.Future[float]:
+        """A future resolved with the time of the next reply in the user's chat."""
+        waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiting[str(user)] = waiter
+        return waiter
 
 
-async def _reply_after(
-    monitor: ChatMonitor, user: int, count: int, started: float, timeout: float = 30
-) -> float:
+async def _reply_after(waiter: asyncio.Future[float], started: float, user: int) -> float:
     """Seconds from `started` until the bot has sent or edited something more in the chat."""
-    while monitor.of(user) <= count:
-        if time.perf_counter() - started > timeout:
-            raise TimeoutError(f"user {user}: no reply after {timeout} s")
-        await asyncio.sleep(0.001)
-    return time.perf_counter() - started
+    try:
+        return await asyncio.wait_for(waiter, timeout=30) - started
+    except TimeoutError:
+        raise TimeoutError(f"user {user}: no reply after 30 s") from None
 
 
-def _answer_button(fake: object, user: int) -> tuple[int, str]:
-    for entry in reversed(fake.sent(user)):  # type: ignore[attr-defined]
-        current = fake.message(user, int(entry["message_id"]))  # type: ignore[attr-defined]
+def _answer_button(fake: Any, user: int) -> tuple[int, str]:
+    for entry in reversed(fake.sent(user)):
+        current = fake.message(user, int(entry["message_id"]))
         for row in (current.get("reply_markup") or {}).get("inline_keyboard", []):
             for button in row:
                 if button.get("callback_data", "").startswith("ans:") and button["text"].startswith(
@@ -80,7 +82,7 @@ def _answer_button(fake: object, user: int) -> tuple[int, str]:
     raise LookupError(f"user {user}: no answer button")
 
 
-async def _wait_for_button(fake: object, user: int, timeout: float = 30) -> tuple[int, str]:
+async def _wait_for_button(fake: Any, user: int, timeout: float = 30) -> tuple[int, str]:
     """The question on screen may arrive a moment after the reply that introduces it."""
     started = time.perf_counter()
     while True:
@@ -93,82 +95,131 @@ async def _wait_for_button(fake: object, user: int, timeout: float = 30) -> tupl
 
 
 async def _one_user(
-    fake: object, monitor: ChatMonitor, user: int, latencies: list[float], errors: list[str]
+    fake: Any,
+    monitor: ChatMonitor,
+    user: int,
+    latencies: list[float],
+    last_answers: list[float],
+    errors: list[str],
 ) -> None:
     await asyncio.sleep(random.uniform(0, STAGGER))  # people do not all start at the same second
     try:
         for text in ("/start", "/role buyer", "/check"):
-            count = monitor.of(user)
-            fake.user_says(user, text)  # type: ignore[attr-defined]
-            await _reply_after(monitor, user, count, time.perf_counter())
+            waiter = monitor.expect(user)
+            fake.user_says(user, text)
+            await _reply_after(waiter, time.perf_counter(), user)
             await asyncio.sleep(0.05)
-        for _ in range(ANSWERS):
+        for number in range(1, ANSWERS + 1):
             message_id, data = await _wait_for_button(fake, user)
-            count = monitor.of(user)
+            waiter = monitor.expect(user)
             started = time.perf_counter()
-            fake.user_presses(user, message_id, data)  # type: ignore[attr-defined]
-            latencies.append(await _reply_after(monitor, user, count, started))
+            fake.user_presses(user, message_id, data)
+            latency = await _reply_after(waiter, started, user)
+            latencies.append(latency)
+            if number == ANSWERS:
+                last_answers.append(latency)
             await asyncio.sleep(random.uniform(*THINK))  # a person reads the next statement
     except (TimeoutError, LookupError) as error:
         errors.append(str(error))
 
 
-async def run(users: int, max_rate: float) -> None:
-    """Start the fake server and the bot, run the users side by side, print the figures."""
-    from sqlalchemy import func, select
+def _start_bot(fake: Any, data_dir: str, max_rate: float) -> subprocess.Popen[bytes]:
+    environment = dict(
+        os.environ,
+        TRUSTCOACH_DATA_DIR=data_dir,
+        TRUSTCOACH_TELEGRAM_TOKEN=fake.token,
+        TRUSTCOACH_TELEGRAM_API_URL=fake.base_url,
+        TRUSTCOACH_TELEGRAM_MAX_RATE=str(max_rate),
+    )
+    command = [sys.executable, "-m", "bot.cli", "telegram"]
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL)
+
+
+async def _until_polling(fake: Any, bot: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    """The bot polls once its model is loaded and its commands are registered."""
+    started = time.perf_counter()
+    while not fake.calls_of("getUpdates"):
+        if bot.poll() is not None or time.perf_counter() - started > timeout:
+            raise SystemExit("the bot did not start polling")
+        await asyncio.sleep(0.2)
+
+
+def _stored_answers(data_dir: str) -> int:
+    from sqlalchemy import create_engine, func, select
 
     from bot.adapters.db.models import AnswerRow
-    from bot.bootstrap import build_services
-    from bot.channels.telegram.app import ALLOWED_UPDATES, build_application
-    from bot.config import load_settings
+
+    engine = create_engine(f"sqlite:///{Path(data_dir) / 'trustcoach.db'}")
+    with engine.connect() as connection:
+        count = connection.execute(select(func.count()).select_from(AnswerRow.__table__))
+        stored = int(count.scalar_one())
+    engine.dispose()
+    return stored
+
+
+async def run(users: int, max_rate: float) -> None:
+    """Start the fake server and the bot process, run the users side by side, print figures."""
     from tests.fake_telegram import FakeBotApi
 
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = load_settings(data_dir=Path(data_dir))
-        services = build_services(settings)
-        services.cards.index()  # load the model before timing
         async with FakeBotApi() as fake:
-            application = build_application(
-                services.engine, fake.token, fake.base_url, fake.base_file_url, max_rate=max_rate
-            )
-            await application.initialize()
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
-            )
-            latencies: list[float] = []
-            errors: list[str] = []
-            monitor = ChatMonitor(fake)
-            watching = asyncio.create_task(monitor.run())
-            started = time.perf_counter()
-            await asyncio.gather(
-                *(_one_user(fake, monitor, 10_000 + n, latencies, errors) for n in range(users))
-            )
-            elapsed = time.perf_counter() - started
-            watching.cancel()
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
-        with services.database.connect() as connection:
-            stored = connection.execute(
-                select(func.count()).select_from(AnswerRow.__table__)
-            ).scalar_one()
-        services.close()
-    ordered = sorted(ms * 1000 for ms in latencies) or [float("nan")]
+            monitor = ChatMonitor()
+            fake.listeners.append(monitor.on_call)
+            bot = _start_bot(fake, data_dir, max_rate)
+            try:
+                await _until_polling(fake, bot)
+                latencies: list[float] = []
+                last_answers: list[float] = []
+                errors: list[str] = []
+                started = time.perf_counter()
+                await asyncio.gather(
+                    *(
+                        _one_user(fake, monitor, 10_000 + n, latencies, last_answers, errors)
+                        for n in range(users)
+                    )
+                )
+                elapsed = time.perf_counter() - started
+            finally:
+                bot.send_signal(signal.SIGINT)
+                await asyncio.to_thread(bot.wait, 60)  # the fake keeps serving its shutdown calls
+        stored = _stored_answers(data_dir)
+    _report(users, elapsed, latencies, last_answers, errors, stored, monitor.methods)
+
+
+def _milliseconds(seconds: list[float]) -> list[float]:
+    return sorted(value * 1000 for value in seconds) or [float("nan")]
+
+
+def _report(
+    users: int,
+    elapsed: float,
+    latencies: list[float],
+    last_answers: list[float],
+    errors: list[str],
+    stored: int,
+    methods: collections.Counter[str],
+) -> None:
+    ordered = _milliseconds(latencies)
+    results = _milliseconds(last_answers)
     total_updates = users * (3 + ANSWERS)
     print(
         f"{users} users, {total_updates} updates in {elapsed:.1f} s: "
         f"{total_updates / elapsed:.1f} updates/s"
     )
     print(
-        f"button answer → next question: median {statistics.median(ordered):.1f} ms, "
+        f"button answer → reply: median {statistics.median(ordered):.1f} ms, "
         f"p99 {ordered[int(0.99 * (len(ordered) - 1))]:.1f} ms, max {ordered[-1]:.1f} ms"
+    )
+    print(
+        f"  of which the last answer (result, cards): median {statistics.median(results):.1f} ms, "
+        f"p99 {results[int(0.99 * (len(results) - 1))]:.1f} ms"
     )
     print(
         f"errors: {len(errors)}; answers stored {stored} of {users * ANSWERS} "
         f"(lost: {users * ANSWERS - stored})"
     )
+    calls = ", ".join(f"{name} {count}" for name, count in methods.most_common() if count)
+    print(f"Bot API calls: {calls}")
     for error in errors[:5]:
         print(f"  {error}")
 

@@ -43,9 +43,18 @@ class Services:
     cards: LazyCardIndex
     emotions: EmotionDetector
 
-    def warm_up(self) -> None:
-        """Load the knowledge base and the emotion model in the background."""
-        self.cards.warm_up()
+    def warm_up(self, wait: bool = False) -> None:
+        """Load the knowledge base and the emotion model in the background.
+
+        A bot serving many people waits (`wait=True`): a first message must not load the model
+        inside its database transaction while everyone else's answers queue behind it.
+        """
+        threads = [self.cards.warm_up()]
+        if isinstance(self.emotions, LazyEmotionDetector):
+            threads.append(self.emotions.warm_up())
+        if wait:
+            for thread in threads:
+                thread.join()
 
     def close(self) -> None:
         """Release database connections."""

@@ -44,9 +44,14 @@ def run_telegram(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.channels.telegram.app import build_application, run_polling  # noqa: PLC0415
 
     services = build_services(settings)
-    services.warm_up()
+    print("Loading the knowledge base and the emotion model…", flush=True)
+    services.warm_up(wait=True)
     application = build_application(
-        services.engine, token, settings.telegram_api_url, settings.telegram_file_url
+        services.engine,
+        token,
+        settings.telegram_api_url,
+        settings.telegram_file_url,
+        max_rate=settings.telegram_max_rate,
     )
     print("TrustCoach is running on Telegram (long polling). Ctrl-C stops it.", flush=True)
     try:
@@ -70,9 +75,14 @@ def run_webhook(settings: Settings, _args: argparse.Namespace) -> int:
     from bot.channels.telegram.app import build_application, serve_webhook  # noqa: PLC0415
 
     services = build_services(settings)
-    services.warm_up()
+    print("Loading the knowledge base and the emotion model…", flush=True)
+    services.warm_up(wait=True)
     application = build_application(
-        services.engine, token, settings.telegram_api_url, settings.telegram_file_url
+        services.engine,
+        token,
+        settings.telegram_api_url,
+        settings.telegram_file_url,
+        max_rate=settings.telegram_max_rate,
     )
     secret = settings.webhook_secret.get_secret_value()
     print(

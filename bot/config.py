@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         default="https://api.telegram.org/bot",
         description="Bot API base URL, PTB's base_url form (the token follows it).",
     )
+    telegram_max_rate: float = Field(
+        default=30.0,
+        ge=0,
+        description="Messages per second to all chats (Telegram's limit); 0 lifts the cap.",
+    )
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL Telegram posts to.")
     webhook_listen: str = Field(
         default="127.0.0.1", description="Address the webhook server binds."

@@ -346,6 +346,8 @@ class FakeBotApi:
         """Each update posted with :meth:`post_update`: (url, update, HTTP status)."""
         self.server_errors: list[BaseException] = []
         """Exceptions raised inside the fake itself (answered as 500); should stay empty."""
+        self.listeners: list[Callable[[str, JSON], None]] = []
+        """Called in the server's loop after each successful call: (method lowercased, params)."""
         self._sent: list[JSON] = []
         self._state = _State()
         self._lock = threading.RLock()
@@ -808,6 +810,8 @@ class FakeBotApi:
         except Exception as error:  # a bug in the fake: answer 500, keep it for the test
             self.server_errors.append(error)
             return self._error(BotApiError(500, f"Internal Server Error: {error!r}"))
+        for listener in self.listeners:
+            listener(method.lower(), params)
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:

@@ -39,6 +39,12 @@ class LazyEmotionDetector:
                     self._detector = self._cues_only()
             return self._detector
 
+    def warm_up(self) -> threading.Thread:
+        """Build the detector in a background thread."""
+        thread = threading.Thread(target=self.detector, name="emotion-warm-up", daemon=True)
+        thread.start()
+        return thread
+
     def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
         """Read one message."""
         return self.detector().analyze(text, default_language)
