@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
+from bot.adapters.charts import LazyCharts
 from bot.adapters.content.loader import load_content
 from bot.adapters.db import database
 from bot.adapters.emotion.lazy import LazyEmotionDetector
@@ -16,6 +17,7 @@ from bot.adapters.retrieval.lazy import LazyCardIndex
 from bot.config import Settings
 from bot.domain.content import Content
 from bot.services.engine import DialogueEngine
+from bot.services.nudges import ReminderService
 from bot.services.ports import EmotionDetector
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ class Services:
     database: Engine
     cards: LazyCardIndex
     emotions: EmotionDetector
+    reminders: ReminderService
 
     def warm_up(self, wait: bool = False) -> None:
         """Load the knowledge base and the emotion model in the background.
@@ -137,6 +140,11 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
         default_language=settings.default_language,
         cards=cards,
         emotions=emotions,
+        charts=overrides.get("charts") or LazyCharts(),
+        trainer_allowlist=settings.trainer_allowlist,
+    )
+    reminders = ReminderService(
+        database.unit_of_work_factory(db_engine), content, engine.clock, cards
     )
     return Services(
         settings=settings,
@@ -145,4 +153,5 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
         database=db_engine,
         cards=cards,
         emotions=emotions,
+        reminders=reminders,
     )

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Messages per second to all chats (Telegram's limit); 0 lifts the cap.",
     )
+    trainers: str | None = Field(
+        default=None,
+        description="Who may use /trainer, as channel:id separated by commas; anyone if unset.",
+    )
+    reminder_interval: float = Field(
+        default=60.0, gt=0, description="Seconds between two looks for due reminders (Telegram)."
+    )
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL Telegram posts to.")
     webhook_listen: str = Field(
         default="127.0.0.1", description="Address the webhook server binds."
@@ -124,6 +131,13 @@ class Settings(BaseSettings):
     def cache_root(self) -> Path:
         """Folder for rebuildable files such as the card index."""
         return self.cache_dir or self.data_dir / "cache"
+
+    @property
+    def trainer_allowlist(self) -> frozenset[str] | None:
+        """The users allowed to act as trainers ("telegram:12345"), or None for anyone."""
+        if self.trainers is None or not self.trainers.strip():
+            return None
+        return frozenset(item.strip() for item in self.trainers.split(",") if item.strip())
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -11,6 +12,7 @@ from typing import Self
 
 from bot.domain.assessment import AssessmentSession, InstrumentId
 from bot.domain.cards import Card
+from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
 from bot.domain.dialogue import User
 from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
@@ -28,6 +30,12 @@ class FakeStore:
     moods: list[MoodCheckin] = field(default_factory=list)
     safety_events: list[tuple[int, str, datetime]] = field(default_factory=list)
     preparations: dict[int, Preparation] = field(default_factory=dict)
+    cohorts: dict[int, Cohort] = field(default_factory=dict)
+    memberships: dict[int, Membership] = field(default_factory=dict)
+    trainer_names: dict[int, str] = field(default_factory=dict)
+    assignments: dict[int, Assignment] = field(default_factory=dict)
+    completions: dict[tuple[int, int], Completion] = field(default_factory=dict)
+    reminders: dict[int, Reminder] = field(default_factory=dict)
     next_id: int = 1
 
     def new_id(self) -> int:
@@ -47,6 +55,9 @@ class FakeUserRepository:
             if (user.channel, user.external_id) == (channel, external_id):
                 return copy.deepcopy(user)
         return None
+
+    def get(self, user_id: int) -> User | None:
+        return copy.deepcopy(self._store.users.get(user_id))
 
     def add(self, user: User) -> User:
         user.id = self._store.new_id()
@@ -169,6 +180,168 @@ class FakePreparationRepository:
         ]
 
 
+class FakeCohortRepository:
+    """Cohorts, memberships and trainers' names in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add(self, cohort: Cohort) -> Cohort:
+        self._assert_code_free(cohort)
+        cohort.id = self._store.new_id()
+        self._store.cohorts[cohort.id] = copy.deepcopy(cohort)
+        return cohort
+
+    def get(self, cohort_id: int) -> Cohort | None:
+        return copy.deepcopy(self._store.cohorts.get(cohort_id))
+
+    def save(self, cohort: Cohort) -> None:
+        assert cohort.id in self._store.cohorts
+        self._assert_code_free(cohort)
+        # Like the SQL repository: only the name and the code are written back.
+        stored = self._store.cohorts[cohort.id]
+        self._store.cohorts[cohort.id] = replace(stored, name=cohort.name, code=cohort.code)
+
+    def by_code(self, code: str) -> Cohort | None:
+        found = (c for c in self._store.cohorts.values() if c.code is not None and c.code == code)
+        return copy.deepcopy(next(found, None))
+
+    def of_trainer(self, trainer_id: int) -> list[Cohort]:
+        mine = [c for c in self._store.cohorts.values() if c.trainer_id == trainer_id]
+        return [copy.deepcopy(c) for c in sorted(mine, key=lambda c: (c.created_at, c.id or 0))]
+
+    def add_member(self, membership: Membership) -> Membership:
+        membership.id = self._store.new_id()
+        self._store.memberships[membership.id] = copy.deepcopy(membership)
+        return membership
+
+    def save_member(self, membership: Membership) -> None:
+        assert membership.id in self._store.memberships
+        stored = self._store.memberships[membership.id]
+        self._store.memberships[membership.id] = replace(
+            stored, display_name=membership.display_name, left_at=membership.left_at
+        )
+
+    def members(self, cohort_id: int) -> list[Membership]:
+        return self._sorted(m for m in self._store.memberships.values() if m.cohort_id == cohort_id)
+
+    def memberships_of(self, user_id: int) -> list[Membership]:
+        return self._sorted(m for m in self._store.memberships.values() if m.user_id == user_id)
+
+    def trainer_name(self, user_id: int) -> str | None:
+        return self._store.trainer_names.get(user_id)
+
+    def set_trainer_name(self, user_id: int, name: str) -> None:
+        self._store.trainer_names[user_id] = name
+
+    def _assert_code_free(self, cohort: Cohort) -> None:
+        # The SQL table has a unique key on the code.
+        assert cohort.code is None or all(
+            other.code != cohort.code
+            for other in self._store.cohorts.values()
+            if other.id != cohort.id
+        )
+
+    @staticmethod
+    def _sorted(memberships: Iterable[Membership]) -> list[Membership]:
+        ordered = sorted(memberships, key=lambda m: (m.joined_at, m.id or 0))
+        return [copy.deepcopy(m) for m in ordered]
+
+
+class FakeAssignmentRepository:
+    """Assignments and completions in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add(self, assignment: Assignment) -> Assignment:
+        assignment.id = self._store.new_id()
+        self._store.assignments[assignment.id] = copy.deepcopy(assignment)
+        return assignment
+
+    def get(self, assignment_id: int) -> Assignment | None:
+        return copy.deepcopy(self._store.assignments.get(assignment_id))
+
+    def for_cohort(self, cohort_id: int) -> list[Assignment]:
+        return self._sorted(a for a in self._store.assignments.values() if a.cohort_id == cohort_id)
+
+    def personal(self, user_id: int) -> list[Assignment]:
+        return self._sorted(
+            a
+            for a in self._store.assignments.values()
+            if a.cohort_id is None and a.trainee_id == user_id
+        )
+
+    def complete(self, completion: Completion) -> bool:
+        key = (completion.assignment_id, completion.user_id)
+        if key in self._store.completions:
+            return False
+        self._store.completions[key] = completion
+        return True
+
+    def completions(self, assignment_ids: list[int]) -> list[Completion]:
+        wanted = set(assignment_ids)
+        # sorted() is stable, so equal times keep insertion order, like the SQL id tiebreak.
+        return sorted(
+            (c for c in self._store.completions.values() if c.assignment_id in wanted),
+            key=lambda c: c.done_at,
+        )
+
+    @staticmethod
+    def _sorted(assignments: Iterable[Assignment]) -> list[Assignment]:
+        ordered = sorted(assignments, key=lambda a: (a.created_at, a.id or 0))
+        return [copy.deepcopy(a) for a in ordered]
+
+
+class FakeReminderRepository:
+    """Reminders in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add(self, reminder: Reminder) -> bool:
+        key = (reminder.user_id, reminder.kind, reminder.ref, reminder.due_at)
+        if any((r.user_id, r.kind, r.ref, r.due_at) == key for r in self._store.reminders.values()):
+            return False
+        reminder.id = self._store.new_id()
+        self._store.reminders[reminder.id] = copy.deepcopy(reminder)
+        return True
+
+    def claim_due(
+        self, now: datetime, limit: int, channel: str | None = None, user_id: int | None = None
+    ) -> list[Reminder]:
+        due = [
+            r
+            for r in self._pending()
+            if r.due_at <= now
+            and (channel is None or self._store.users[r.user_id].channel == channel)
+            and (user_id is None or r.user_id == user_id)
+        ][:limit]
+        for reminder in due:
+            reminder.sent_at = now
+        return [copy.deepcopy(r) for r in due]
+
+    def pending(self, user_id: int) -> list[Reminder]:
+        return [copy.deepcopy(r) for r in self._pending() if r.user_id == user_id]
+
+    def cancel(self, user_id: int, kind: ReminderKind, ref: str | None = None) -> int:
+        chosen = [
+            r
+            for r in self._pending()
+            if r.user_id == user_id and r.kind == kind and (ref is None or r.ref == ref)
+        ]
+        for reminder in chosen:
+            reminder.cancelled = True
+        return len(chosen)
+
+    def _pending(self) -> list[Reminder]:
+        # The stored objects themselves: callers mutate them to claim or cancel.
+        waiting = [
+            r for r in self._store.reminders.values() if r.sent_at is None and not r.cancelled
+        ]
+        return sorted(waiting, key=lambda r: (r.due_at, r.id or 0))
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed store; commit publishes it, anything else discards it."""
 
@@ -184,6 +357,9 @@ class FakeUnitOfWork:
         self.saved_cards = FakeSavedCardRepository(self._working)
         self.wellbeing = FakeWellbeingRepository(self._working)
         self.preparations = FakePreparationRepository(self._working)
+        self.cohorts = FakeCohortRepository(self._working)
+        self.assignments = FakeAssignmentRepository(self._working)
+        self.reminders = FakeReminderRepository(self._working)
         return self
 
     def __exit__(

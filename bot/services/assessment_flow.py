@@ -210,7 +210,8 @@ def result_replies(turn: Turn, result: AssessmentResult) -> list[Reply]:
         key=lambda c: (result.scores.competencies[c], framework.order_of(c)),
     )
     cards = knowledge_flow.cards_for_result(turn, weakest[:2])
-    return [Reply(text="\n".join(lines)), Reply(text="\n\n".join(summary)), *cards, offer]
+    radar = progress_flow.chart_replies(turn, with_lines=False)
+    return [Reply(text="\n".join(lines)), *radar, Reply(text="\n\n".join(summary)), *cards, offer]
 
 
 def score_bar(value: float) -> str:

@@ -8,7 +8,7 @@ from bot.domain.content import Content
 from bot.domain.dialogue import Inbound, Reply, Start, User
 from bot.domain.framework import Language
 from bot.services import router
-from bot.services.ports import CardIndex, Clock, EmotionDetector, UnitOfWork
+from bot.services.ports import CardIndex, ChartRenderer, Clock, EmotionDetector, UnitOfWork
 from bot.services.turn import Turn
 
 
@@ -27,6 +27,8 @@ class DialogueEngine:
         default_language: Language = "en",
         cards: CardIndex | None = None,
         emotions: EmotionDetector | None = None,
+        charts: ChartRenderer | None = None,
+        trainer_allowlist: frozenset[str] | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._content = content
@@ -34,6 +36,13 @@ class DialogueEngine:
         self._default_language = default_language
         self._cards = cards
         self._emotions = emotions
+        self._charts = charts
+        self._trainer_allowlist = trainer_allowlist
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the engine reads the time from."""
+        return self._clock
 
     @property
     def content(self) -> Content:
@@ -41,12 +50,17 @@ class DialogueEngine:
         return self._content
 
     def handle(
-        self, channel: str, external_id: str, event: Inbound, language_hint: Language | None = None
+        self,
+        channel: str,
+        external_id: str,
+        event: Inbound,
+        language_hint: Language | None = None,
+        deep_link: str | None = None,
     ) -> list[Reply]:
         """Handle one event in one transaction; on any error nothing of it is stored.
 
         `language_hint` is the channel's guess of the language (Telegram's language_code), used
-        to greet a new user in it.
+        to greet a new user in it; `deep_link` the channel's prefix for invitation links.
         """
         with self._unit_of_work() as uow:
             user = uow.users.find(channel, external_id)
@@ -59,6 +73,9 @@ class DialogueEngine:
                 now=self._clock.now(),
                 cards=self._cards,
                 emotions=self._emotions,
+                charts=self._charts,
+                trainer_allowlist=self._trainer_allowlist,
+                deep_link=deep_link,
             )
             replies = router.handle(turn, event)
             uow.users.save(user)

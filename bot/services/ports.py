@@ -8,6 +8,8 @@ from typing import Protocol, Self
 
 from bot.domain.assessment import AssessmentSession, InstrumentId
 from bot.domain.cards import Card
+from bot.domain.charts import BarChart, LineChart, RadarChart
+from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
 from bot.domain.dialogue import User
 from bot.domain.emotions import EmotionReading
 from bot.domain.framework import Language
@@ -24,6 +26,9 @@ class UserRepository(Protocol):
 
     def add(self, user: User) -> User:
         """Store a new user and return it with its id."""
+
+    def get(self, user_id: int) -> User | None:
+        """Return a user by id, or None."""
 
     def save(self, user: User) -> None:
         """Write back a user's language, role, focus and dialogue state."""
@@ -97,6 +102,86 @@ class PreparationRepository(Protocol):
         """Return a user's preparations, oldest first."""
 
 
+class CohortRepository(Protocol):
+    """Trainers' cohorts, their trainees (memberships) and trainers' display names."""
+
+    def add(self, cohort: Cohort) -> Cohort:
+        """Store a new cohort and return it with its id."""
+
+    def get(self, cohort_id: int) -> Cohort | None:
+        """Return a cohort by id, or None."""
+
+    def save(self, cohort: Cohort) -> None:
+        """Write back a cohort's name and code."""
+
+    def by_code(self, code: str) -> Cohort | None:
+        """Return the cohort whose current code this is, or None."""
+
+    def of_trainer(self, trainer_id: int) -> list[Cohort]:
+        """Return a trainer's cohorts, oldest first."""
+
+    def add_member(self, membership: Membership) -> Membership:
+        """Store a new membership and return it with its id."""
+
+    def save_member(self, membership: Membership) -> None:
+        """Write back a membership (its display name and when it was left)."""
+
+    def members(self, cohort_id: int) -> list[Membership]:
+        """Return every membership of a cohort, past ones included, oldest first."""
+
+    def memberships_of(self, user_id: int) -> list[Membership]:
+        """Return every membership of a user, past ones included, oldest first."""
+
+    def trainer_name(self, user_id: int) -> str | None:
+        """Return the name a trainer shows to trainees, or None if never given."""
+
+    def set_trainer_name(self, user_id: int, name: str) -> None:
+        """Store the name a trainer shows to trainees."""
+
+
+class AssignmentRepository(Protocol):
+    """Exercises given to trainees (or chosen by users for themselves) and their completions."""
+
+    def add(self, assignment: Assignment) -> Assignment:
+        """Store a new assignment and return it with its id."""
+
+    def get(self, assignment_id: int) -> Assignment | None:
+        """Return an assignment by id, or None."""
+
+    def for_cohort(self, cohort_id: int) -> list[Assignment]:
+        """Return a cohort's assignments (to all or to one trainee), oldest first."""
+
+    def personal(self, user_id: int) -> list[Assignment]:
+        """Return the exercises a user chose for themself, oldest first."""
+
+    def complete(self, completion: Completion) -> bool:
+        """Record a completion; False (nothing changed) if the user had already completed it."""
+
+    def completions(self, assignment_ids: list[int]) -> list[Completion]:
+        """Return the completions of these assignments."""
+
+
+class ReminderRepository(Protocol):
+    """Messages scheduled for users; the database is the one schedule all processes share."""
+
+    def add(self, reminder: Reminder) -> bool:
+        """Schedule a reminder; False if the same one (user, kind, ref, time) already exists."""
+
+    def claim_due(
+        self, now: datetime, limit: int, channel: str | None = None, user_id: int | None = None
+    ) -> list[Reminder]:
+        """Mark due reminders as sent and return them; each is returned to one caller only.
+
+        `channel` keeps to users of one channel, `user_id` to one user.
+        """
+
+    def pending(self, user_id: int) -> list[Reminder]:
+        """Return a user's reminders not sent nor cancelled yet, soonest first."""
+
+    def cancel(self, user_id: int, kind: ReminderKind, ref: str | None = None) -> int:
+        """Cancel a user's pending reminders of a kind (and ref, if given); return how many."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything written inside it is committed together or not at all."""
 
@@ -123,6 +208,18 @@ class UnitOfWork(Protocol):
     @property
     def preparations(self) -> PreparationRepository:
         """The meeting preparations of this transaction."""
+
+    @property
+    def cohorts(self) -> CohortRepository:
+        """Cohorts and memberships of this transaction."""
+
+    @property
+    def assignments(self) -> AssignmentRepository:
+        """Assignments and completions of this transaction."""
+
+    @property
+    def reminders(self) -> ReminderRepository:
+        """Scheduled reminders of this transaction."""
 
     def __enter__(self) -> Self: ...
 
@@ -162,3 +259,16 @@ class EmotionDetector(Protocol):
 
     def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
         """Read one message (its language guessed, the default breaking ties)."""
+
+
+class ChartRenderer(Protocol):
+    """Draws the charts users and trainers see, as PNG images."""
+
+    def radar(self, chart: RadarChart) -> bytes:
+        """Draw the five registers of a result, an earlier one faded behind it."""
+
+    def lines(self, chart: LineChart) -> bytes:
+        """Draw each register's score over time."""
+
+    def bars(self, chart: BarChart) -> bytes:
+        """Draw grouped bars per register (a cohort at its start and now)."""

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from bot.domain.dialogue import Option, Reply
+import logging
+from collections.abc import Callable
+
+from bot.domain.dialogue import Image, Option, Reply
 from bot.domain.progress import ProgressReport, RegisterProgress, progress_report
+from bot.services import reports
 from bot.services.turn import Turn
+
+log = logging.getLogger(__name__)
 
 HISTORY_SHOWN = 5
 
@@ -56,7 +62,35 @@ def _results(turn: Turn) -> list[Reply]:
                 average=average,
             )
         )
-    return [Reply(text="\n".join(lines)), focus_summary(turn, progress)]
+    charts = chart_replies(turn, with_lines=True)
+    return [Reply(text="\n".join(lines)), *charts, focus_summary(turn, progress)]
+
+
+def chart_replies(turn: Turn, with_lines: bool) -> list[Reply]:
+    """The user's radar (and line chart), as image replies, when the channel has a renderer."""
+    charts = turn.charts
+    if charts is None:
+        return []
+    history = list(report(turn).history)
+    content, language = turn.content, turn.user.language
+    makers: list[Callable[[], Image | None]] = [
+        lambda: reports.radar_image(history, content.framework, content.messages, language, charts)
+    ]
+    if with_lines:
+        makers.append(
+            lambda: reports.lines_image(
+                history, content.framework, content.messages, language, charts
+            )
+        )
+    return [Reply(text="", image=image) for image in map(_drawn, makers) if image is not None]
+
+
+def _drawn(make: Callable[[], Image | None]) -> Image | None:
+    try:
+        return make()
+    except Exception:  # a chart is a bonus: the figures are in the text already
+        log.exception("could not draw a chart")
+        return None
 
 
 def focus_summary(turn: Turn, progress: ProgressReport) -> Reply:

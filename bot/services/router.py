@@ -6,16 +6,20 @@ import unicodedata
 from collections.abc import Callable
 
 from bot.domain.assessment import InstrumentId
+from bot.domain.cohorts import JOIN_PREFIX
 from bot.domain.dialogue import Choice, Inbound, Option, Reply, Start, Text
 from bot.domain.framework import as_language, as_role
 from bot.services import (
     assessment_flow,
+    cohort_routes,
     emotion_flow,
     knowledge_flow,
     mood_flow,
+    nudges,
     onboarding,
     prepare_flow,
     progress_flow,
+    trainee_flow,
 )
 from bot.services.turn import Turn
 
@@ -45,6 +49,10 @@ def on_start(turn: Turn, event: Start) -> list[Reply]:
         turn.user.language_confirmed = True
     if event.role is not None:
         turn.user.role = event.role
+    if event.payload and event.payload.casefold().startswith(JOIN_PREFIX):
+        # An invitation link: the consent question comes first, setup can follow.
+        greeting = [turn.reply("welcome")] if is_new else []
+        return [*greeting, *trainee_flow.join(turn, event.payload)]
     if not turn.user.language_confirmed:
         return onboarding.ask_language(turn)
     if is_new or turn.user.role is None:
@@ -54,7 +62,7 @@ def on_start(turn: Turn, event: Start) -> list[Reply]:
         )
     if turn.flow in ("assessment", "resume", "prepare"):
         return [turn.reply("welcome_back_paused"), *current_prompt(turn)]
-    reminder = prepare_flow.debrief_reminder(turn)
+    reminder = [*nudges.due_for_user(turn), *prepare_flow.debrief_reminder(turn)]
     if not mood_flow.checked_in_today(turn):
         # The daily check-in: one tap, and free text or any command simply moves on.
         return [turn.reply("welcome_back"), *reminder, *mood_flow.ask(turn)]
@@ -139,6 +147,7 @@ PROMPTS: dict[str, Callable[[Turn], list[Reply]]] = {
         prepare_flow.ask(turn, p) if (p := prepare_flow.current(turn)) else onboarding.menu(turn)
     ),
     "debrief": prepare_flow.debrief_prompt,
+    **cohort_routes.PROMPTS,
 }
 
 # Steps that read typed text themselves (None back means the step no longer exists: stale).
@@ -146,6 +155,7 @@ TEXT_STEPS: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "assessment": assessment_flow.on_text,
     "prepare": prepare_flow.on_text,
     "debrief": prepare_flow.debrief_text,
+    **cohort_routes.TEXT_STEPS,
 }
 
 
@@ -288,6 +298,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "prepare": _cmd_prepare,
     "debrief": _cmd_debrief,
     "mood": _cmd_mood,
+    **cohort_routes.COMMANDS,
 }
 
 COMMAND_ALIASES = {
@@ -306,6 +317,7 @@ COMMAND_ALIASES = {
     "preparer": "prepare",
     "préparer": "prepare",
     "humeur": "mood",
+    **cohort_routes.COMMAND_ALIASES,
 }
 
 
@@ -429,6 +441,7 @@ CHOICES: dict[str, Callable[[Turn, str], list[Reply] | None]] = {
     "prepskip": _choose_prepare_skip,
     "debrief": _choose_debrief,
     "mood": _choose_mood,
+    **cohort_routes.CHOICES,
 }
 
 

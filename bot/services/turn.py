@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.content import Content
 from bot.domain.dialogue import Option, Reply, User
-from bot.services.ports import CardIndex, EmotionDetector, UnitOfWork
+from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector, UnitOfWork
 
 
 @dataclass
@@ -21,6 +21,11 @@ class Turn:
     now: datetime
     cards: CardIndex | None = None
     emotions: EmotionDetector | None = None
+    charts: ChartRenderer | None = None
+    # Who may become a trainer ("channel:id"); None lets anyone.
+    trainer_allowlist: frozenset[str] | None = None
+    # The channel's link prefix that opens the coach with a start parameter (Telegram deep links).
+    deep_link: str | None = None
 
     def t(self, key: str, **values: object) -> str:
         """Return a user-facing text in the user's language."""
@@ -38,6 +43,12 @@ class Turn:
     def go(self, flow: str, **data: Any) -> None:
         """Move the conversation to a step, with the data that step needs."""
         self.user.state = {"flow": flow, **data}
+
+    @property
+    def user_id(self) -> int:
+        """The stored user's id (every handled event has a stored user)."""
+        assert self.user.id is not None
+        return self.user.id
 
     def reply(self, key: str, options: tuple[Option, ...] = (), **values: object) -> Reply:
         """Build a reply from a text key."""

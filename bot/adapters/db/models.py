@@ -1,11 +1,23 @@
-"""SQLAlchemy 2 typed ORM tables: users, assessment sessions and answers, results and scores."""
+"""SQLAlchemy 2 typed ORM tables: users, assessments, wellbeing, cohorts and reminders."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names make migrations portable between SQLite and PostgreSQL.
@@ -163,3 +175,96 @@ class PreparationRow(Base):
     debrief_score: Mapped[int | None] = mapped_column(Integer)
     debrief_notes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     debriefed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TrainerRow(Base):
+    """The name a trainer shows to trainees."""
+
+    __tablename__ = "trainers"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    display_name: Mapped[str] = mapped_column(String(64))
+
+
+class CohortRow(Base):
+    """A trainer's group of trainees; `code` is NULL once invitations are revoked."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MembershipRow(Base):
+    """A trainee in a cohort, from joining until leaving (kept afterwards as history)."""
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AssignmentRow(Base):
+    """An exercise card for a cohort, one trainee, or (without cohort) a user's own choice."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), index=True
+    )
+    trainee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    card_id: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CompletionRow(Base):
+    """A trainee's completion of an assignment; at most one per assignment and trainee."""
+
+    __tablename__ = "completions"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "user_id", name="uq_completions_assignment_id_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class ReminderRow(Base):
+    """A message due to a user; the unique key makes scheduling the same one twice a no-op."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id", "kind", "ref", "due_at", name="uq_reminders_user_id_kind_ref_due_at"
+        ),
+        # The sender polls for unsent reminders by due time.
+        Index("ix_reminders_sent_at_due_at", "sent_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # Never NULL: NULLs are all distinct, so they would slip past the unique key.
+    ref: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self, cast
+from typing import Any, Self, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, CursorResult, Update, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.assessment import AssessmentSession, InstrumentId, Scores, SessionStatus
+from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
 from bot.domain.dialogue import User
 from bot.domain.framework import Language, Role
 from bot.domain.preparation import MoodCheckin, Preparation
@@ -17,13 +20,19 @@ from bot.domain.progress import AssessmentResult
 
 from .models import (
     AnswerRow,
+    AssignmentRow,
+    CohortRow,
+    CompletionRow,
+    MembershipRow,
     MoodRow,
     PreparationRow,
+    ReminderRow,
     ResultRow,
     SafetyEventRow,
     SavedCardRow,
     ScoreRow,
     SessionRow,
+    TrainerRow,
     UserRow,
 )
 
@@ -33,6 +42,33 @@ OPEN_STATUSES = (SessionStatus.ACTIVE.value, SessionStatus.PAUSED.value)
 def _aware(moment: datetime) -> datetime:
     # SQLite hands datetimes back without a zone; everything stored is UTC.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _maybe_aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _aware(moment)
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite compares datetimes as text and drops the zone, so every stored moment is UTC.
+    return _aware(moment).astimezone(UTC)
+
+
+def _maybe_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _utc(moment)
+
+
+def _insert_once(session: Session, row: object) -> bool:
+    """Insert a row inside a savepoint; False when a unique key already holds it.
+
+    The savepoint keeps the surrounding transaction usable when a concurrent transaction
+    inserted the same key between our check and our insert.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 class SqlUserRepository:
@@ -49,6 +85,11 @@ class SqlUserRepository:
             .with_for_update()
         )
         row = self._session.scalars(query).one_or_none()
+        return None if row is None else self._to_domain(row)
+
+    def get(self, user_id: int) -> User | None:
+        """Return a user by id, or None (without locking their row)."""
+        row = self._session.get(UserRow, user_id)
         return None if row is None else self._to_domain(row)
 
     def add(self, user: User) -> User:
@@ -348,8 +389,337 @@ class SqlPreparationRepository:
         )
 
 
+class SqlCohortRepository:
+    """Cohorts, memberships and trainers' display names."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, cohort: Cohort) -> Cohort:
+        """Store a new cohort and return it with its id."""
+        row = CohortRow(trainer_id=cohort.trainer_id, created_at=_utc(cohort.created_at))
+        self._copy(cohort, row)
+        self._session.add(row)
+        self._session.flush()
+        cohort.id = row.id
+        return cohort
+
+    def get(self, cohort_id: int) -> Cohort | None:
+        """Return a cohort by id, or None."""
+        row = self._session.get(CohortRow, cohort_id)
+        return None if row is None else self._to_domain(row)
+
+    def save(self, cohort: Cohort) -> None:
+        """Write back a cohort's name and code."""
+        row = self._session.get(CohortRow, cohort.id)
+        if row is None:
+            raise LookupError(f"cohort {cohort.id} vanished")
+        self._copy(cohort, row)
+        # Flush now, so a rotated code is free (and the new one taken) for later queries.
+        self._session.flush()
+
+    def by_code(self, code: str) -> Cohort | None:
+        """Return the cohort whose current code this is, or None."""
+        row = self._session.scalars(select(CohortRow).where(CohortRow.code == code)).one_or_none()
+        return None if row is None else self._to_domain(row)
+
+    def of_trainer(self, trainer_id: int) -> list[Cohort]:
+        """Return a trainer's cohorts, oldest first."""
+        query = (
+            select(CohortRow)
+            .where(CohortRow.trainer_id == trainer_id)
+            .order_by(CohortRow.created_at, CohortRow.id)
+        )
+        return [self._to_domain(row) for row in self._session.scalars(query)]
+
+    def add_member(self, membership: Membership) -> Membership:
+        """Store a new membership and return it with its id."""
+        row = MembershipRow(
+            cohort_id=membership.cohort_id,
+            user_id=membership.user_id,
+            joined_at=_utc(membership.joined_at),
+        )
+        self._copy_member(membership, row)
+        self._session.add(row)
+        self._session.flush()
+        membership.id = row.id
+        return membership
+
+    def save_member(self, membership: Membership) -> None:
+        """Write back a membership's display name and when it was left."""
+        row = self._session.get(MembershipRow, membership.id)
+        if row is None:
+            raise LookupError(f"membership {membership.id} vanished")
+        self._copy_member(membership, row)
+
+    def members(self, cohort_id: int) -> list[Membership]:
+        """Return every membership of a cohort, past ones included, oldest first."""
+        return self._memberships(MembershipRow.cohort_id == cohort_id)
+
+    def memberships_of(self, user_id: int) -> list[Membership]:
+        """Return every membership of a user, past ones included, oldest first."""
+        return self._memberships(MembershipRow.user_id == user_id)
+
+    def trainer_name(self, user_id: int) -> str | None:
+        """Return the name a trainer shows to trainees, or None if never given."""
+        row = self._session.get(TrainerRow, user_id)
+        return None if row is None else row.display_name
+
+    def set_trainer_name(self, user_id: int, name: str) -> None:
+        """Store the name a trainer shows to trainees."""
+        row = self._session.get(TrainerRow, user_id)
+        if row is None:
+            self._session.add(TrainerRow(user_id=user_id, display_name=name))
+        else:
+            row.display_name = name
+        self._session.flush()
+
+    def _memberships(self, condition: ColumnElement[bool]) -> list[Membership]:
+        query = (
+            select(MembershipRow)
+            .where(condition)
+            .order_by(MembershipRow.joined_at, MembershipRow.id)
+        )
+        return [self._member_to_domain(row) for row in self._session.scalars(query)]
+
+    @staticmethod
+    def _copy(cohort: Cohort, row: CohortRow) -> None:
+        row.name = cohort.name
+        row.code = cohort.code
+
+    @staticmethod
+    def _copy_member(membership: Membership, row: MembershipRow) -> None:
+        row.display_name = membership.display_name
+        row.left_at = _maybe_utc(membership.left_at)
+
+    @staticmethod
+    def _to_domain(row: CohortRow) -> Cohort:
+        return Cohort(
+            id=row.id,
+            trainer_id=row.trainer_id,
+            name=row.name,
+            code=row.code,
+            created_at=_aware(row.created_at),
+        )
+
+    @staticmethod
+    def _member_to_domain(row: MembershipRow) -> Membership:
+        return Membership(
+            id=row.id,
+            cohort_id=row.cohort_id,
+            user_id=row.user_id,
+            display_name=row.display_name,
+            joined_at=_aware(row.joined_at),
+            left_at=_maybe_aware(row.left_at),
+        )
+
+
+class SqlAssignmentRepository:
+    """Assignments and their completions."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, assignment: Assignment) -> Assignment:
+        """Store a new assignment and return it with its id."""
+        row = AssignmentRow(
+            cohort_id=assignment.cohort_id,
+            trainee_id=assignment.trainee_id,
+            assigned_by=assignment.assigned_by,
+            card_id=assignment.card_id,
+            due_at=_maybe_utc(assignment.due_at),
+            note=assignment.note,
+            created_at=_utc(assignment.created_at),
+        )
+        self._session.add(row)
+        self._session.flush()
+        assignment.id = row.id
+        return assignment
+
+    def get(self, assignment_id: int) -> Assignment | None:
+        """Return an assignment by id, or None."""
+        row = self._session.get(AssignmentRow, assignment_id)
+        return None if row is None else self._to_domain(row)
+
+    def for_cohort(self, cohort_id: int) -> list[Assignment]:
+        """Return a cohort's assignments (to all or to one trainee), oldest first."""
+        return self._assignments(AssignmentRow.cohort_id == cohort_id)
+
+    def personal(self, user_id: int) -> list[Assignment]:
+        """Return the exercises a user chose for themself, oldest first."""
+        return self._assignments(
+            AssignmentRow.cohort_id.is_(None), AssignmentRow.trainee_id == user_id
+        )
+
+    def complete(self, completion: Completion) -> bool:
+        """Record a completion; False (nothing changed) if the user had already completed it."""
+        if self._completed(completion):
+            return False
+        row = CompletionRow(
+            assignment_id=completion.assignment_id,
+            user_id=completion.user_id,
+            done_at=_utc(completion.done_at),
+            reflection=completion.reflection,
+            rating=completion.rating,
+        )
+        return _insert_once(self._session, row)
+
+    def completions(self, assignment_ids: list[int]) -> list[Completion]:
+        """Return the completions of these assignments, oldest first."""
+        if not assignment_ids:
+            return []
+        query = (
+            select(CompletionRow)
+            .where(CompletionRow.assignment_id.in_(assignment_ids))
+            .order_by(CompletionRow.done_at, CompletionRow.id)
+        )
+        return [
+            Completion(
+                assignment_id=row.assignment_id,
+                user_id=row.user_id,
+                done_at=_aware(row.done_at),
+                reflection=row.reflection,
+                rating=row.rating,
+            )
+            for row in self._session.scalars(query)
+        ]
+
+    def _completed(self, completion: Completion) -> bool:
+        query = select(CompletionRow.id).where(
+            CompletionRow.assignment_id == completion.assignment_id,
+            CompletionRow.user_id == completion.user_id,
+        )
+        return self._session.scalar(query) is not None
+
+    def _assignments(self, *conditions: ColumnElement[bool]) -> list[Assignment]:
+        query = (
+            select(AssignmentRow)
+            .where(*conditions)
+            .order_by(AssignmentRow.created_at, AssignmentRow.id)
+        )
+        return [self._to_domain(row) for row in self._session.scalars(query)]
+
+    @staticmethod
+    def _to_domain(row: AssignmentRow) -> Assignment:
+        return Assignment(
+            id=row.id,
+            card_id=row.card_id,
+            assigned_by=row.assigned_by,
+            created_at=_aware(row.created_at),
+            cohort_id=row.cohort_id,
+            trainee_id=row.trainee_id,
+            due_at=_maybe_aware(row.due_at),
+            note=row.note,
+        )
+
+
+class SqlReminderRepository:
+    """Reminders: the one schedule every process shares, each reminder sent once."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, reminder: Reminder) -> bool:
+        """Schedule a reminder; False if the same one (user, kind, ref, time) already exists."""
+        if self._exists(reminder):
+            return False
+        row = ReminderRow(
+            user_id=reminder.user_id,
+            kind=reminder.kind.value,
+            ref=reminder.ref,
+            due_at=_utc(reminder.due_at),
+            sent_at=_maybe_utc(reminder.sent_at),
+            cancelled=reminder.cancelled,
+        )
+        if not _insert_once(self._session, row):
+            return False
+        reminder.id = row.id
+        return True
+
+    def claim_due(
+        self, now: datetime, limit: int, channel: str | None = None, user_id: int | None = None
+    ) -> list[Reminder]:
+        """Mark due reminders as sent and return them; each is returned to one caller only.
+
+        `channel` keeps to users of one channel, `user_id` to one user.
+        """
+        now = _utc(now)
+        query = select(ReminderRow).where(
+            ReminderRow.due_at <= now,
+            ReminderRow.sent_at.is_(None),
+            ReminderRow.cancelled.is_(False),
+        )
+        if channel is not None:
+            on_channel = select(UserRow.id).where(UserRow.channel == channel)
+            query = query.where(ReminderRow.user_id.in_(on_channel))
+        if user_id is not None:
+            query = query.where(ReminderRow.user_id == user_id)
+        query = query.order_by(ReminderRow.due_at, ReminderRow.id).limit(limit)
+        candidates = list(self._session.scalars(query))
+        claimed: list[Reminder] = []
+        for row in candidates:
+            # Another process may have claimed it since our SELECT: the conditional UPDATE
+            # waits for that process's row lock and then matches nothing.
+            claim = update(ReminderRow).where(
+                ReminderRow.id == row.id, ReminderRow.sent_at.is_(None)
+            )
+            if self._rowcount(claim.values(sent_at=now)) == 1:
+                claimed.append(replace(self._to_domain(row), sent_at=now))
+        return claimed
+
+    def pending(self, user_id: int) -> list[Reminder]:
+        """Return a user's reminders not sent nor cancelled yet, soonest first."""
+        query = (
+            select(ReminderRow)
+            .where(
+                ReminderRow.user_id == user_id,
+                ReminderRow.sent_at.is_(None),
+                ReminderRow.cancelled.is_(False),
+            )
+            .order_by(ReminderRow.due_at, ReminderRow.id)
+        )
+        return [self._to_domain(row) for row in self._session.scalars(query)]
+
+    def cancel(self, user_id: int, kind: ReminderKind, ref: str | None = None) -> int:
+        """Cancel a user's pending reminders of a kind (and ref, if given); return how many."""
+        statement = update(ReminderRow).where(
+            ReminderRow.user_id == user_id,
+            ReminderRow.kind == kind.value,
+            ReminderRow.sent_at.is_(None),
+            ReminderRow.cancelled.is_(False),
+        )
+        if ref is not None:
+            statement = statement.where(ReminderRow.ref == ref)
+        return self._rowcount(statement.values(cancelled=True))
+
+    def _exists(self, reminder: Reminder) -> bool:
+        query = select(ReminderRow.id).where(
+            ReminderRow.user_id == reminder.user_id,
+            ReminderRow.kind == reminder.kind.value,
+            ReminderRow.ref == reminder.ref,
+            ReminderRow.due_at == _utc(reminder.due_at),
+        )
+        return self._session.scalar(query) is not None
+
+    def _rowcount(self, statement: Update) -> int:
+        result = cast(CursorResult[Any], self._session.execute(statement))
+        return result.rowcount
+
+    @staticmethod
+    def _to_domain(row: ReminderRow) -> Reminder:
+        return Reminder(
+            id=row.id,
+            user_id=row.user_id,
+            kind=ReminderKind(row.kind),
+            due_at=_aware(row.due_at),
+            ref=row.ref,
+            sent_at=_maybe_aware(row.sent_at),
+            cancelled=row.cancelled,
+        )
+
+
 class SqlUnitOfWork:
-    """One database transaction holding the three repositories."""
+    """One database transaction holding the repositories."""
 
     users: SqlUserRepository
     sessions: SqlSessionRepository
@@ -357,6 +727,9 @@ class SqlUnitOfWork:
     saved_cards: SqlSavedCardRepository
     wellbeing: SqlWellbeingRepository
     preparations: SqlPreparationRepository
+    cohorts: SqlCohortRepository
+    assignments: SqlAssignmentRepository
+    reminders: SqlReminderRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -370,6 +743,9 @@ class SqlUnitOfWork:
         self.saved_cards = SqlSavedCardRepository(self._session)
         self.wellbeing = SqlWellbeingRepository(self._session)
         self.preparations = SqlPreparationRepository(self._session)
+        self.cohorts = SqlCohortRepository(self._session)
+        self.assignments = SqlAssignmentRepository(self._session)
+        self.reminders = SqlReminderRepository(self._session)
         return self
 
     def __exit__(

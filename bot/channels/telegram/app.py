@@ -19,7 +19,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # The commands shown in Telegram's menu, in the order people need them.
 COMMANDS = (
     "start", "check", "prepare", "ask", "progress", "assess", "focus",
-    "mood", "debrief", "saved", "language", "help", "cancel",
+    "mood", "debrief", "saved", "exercises", "join", "leave", "trainer", "export",
+    "language", "help", "cancel",
 )  # fmt: skip
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 

@@ -1,0 +1,5 @@
+"""Charts drawn as PNG images with matplotlib's object-oriented API (imported on first use)."""
+
+from bot.adapters.charts.lazy import LazyCharts
+
+__all__ = ["LazyCharts"]

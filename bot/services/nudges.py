@@ -1,0 +1,83 @@
+"""Due reminders worded for their user, for channels that push (Telegram) or not (terminal)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.domain.cohorts import Reminder, ReminderKind
+from bot.domain.content import Content
+from bot.domain.dialogue import Option, Reply
+from bot.services import reminders, trainee_flow
+from bot.services.ports import CardIndex, Clock, UnitOfWork
+from bot.services.turn import Turn
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """Messages for one user that nobody asked for just now (a reminder)."""
+
+    channel: str
+    external_id: str
+    replies: list[Reply]
+
+
+def due_for_user(turn: Turn) -> list[Reply]:
+    """Claim and word the user's due reminders, for channels that cannot push (the terminal)."""
+    claimed = turn.uow.reminders.claim_due(turn.now, limit=10, user_id=turn.user_id)
+    return [reply for reminder in claimed for reply in message_for(turn, reminder)]
+
+
+def message_for(turn: Turn, reminder: Reminder) -> list[Reply]:
+    """Word a due reminder; empty when it no longer makes sense (done, left the cohort)."""
+    if reminder.kind is ReminderKind.WEEKLY_CHECK:
+        reminders.set_weekly_check(turn, on=True)  # the next one, a week from now
+        check = Option(id="menu:check", label=turn.t("menu_check"), key="c")
+        return [Reply(text=turn.t("remind_weekly_check"), options=(check,))]
+    if not reminder.ref.isdigit():
+        return []
+    assignment = trainee_flow.open_assignment(turn, int(reminder.ref))
+    if assignment is None:
+        return []
+    if reminder.kind is ReminderKind.WEEKLY_EXERCISE:
+        return trainee_flow.weekly_review(turn, assignment)
+    return trainee_flow.exercise_message(turn, assignment, f"remind_{reminder.kind.value}")
+
+
+class ReminderService:
+    """Sends due reminders for a channel that can push messages (Telegram)."""
+
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        content: Content,
+        clock: Clock,
+        cards: CardIndex | None = None,
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self._content = content
+        self._clock = clock
+        self._cards = cards
+
+    def claim_due(self, channel: str, limit: int = 50) -> list[Outgoing]:
+        """Claim the channel's due reminders and word them; each is claimed by one process only.
+
+        Claimed reminders count as sent: if sending then fails, the user misses one nudge rather
+        than two processes sending it twice.
+        """
+        outgoing: list[Outgoing] = []
+        with self._unit_of_work() as uow:
+            now = self._clock.now()
+            for reminder in uow.reminders.claim_due(now, limit, channel=channel):
+                user = uow.users.get(reminder.user_id)
+                if user is None:
+                    continue
+                turn = Turn(user=user, uow=uow, content=self._content, now=now, cards=self._cards)
+                replies = message_for(turn, reminder)
+                if replies:
+                    outgoing.append(Outgoing(user.channel, user.external_id, replies))
+            uow.commit()
+        return outgoing

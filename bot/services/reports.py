@@ -1,0 +1,266 @@
+"""Reports: a cohort for its trainer (text, chart, CSV), and each user's own charts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.charts import BarChart, LineChart, RadarChart, Series
+from bot.domain.cohorts import Assignment, Cohort, Membership, may_show_averages, visible_members
+from bot.domain.dialogue import Attachment, Image
+from bot.domain.framework import Framework, Language
+from bot.domain.messages import Messages
+from bot.domain.progress import AssessmentResult
+from bot.services.ports import CardIndex, ChartRenderer, UnitOfWork
+
+LINE_CHART_RESULTS = 8
+
+
+@dataclass(frozen=True)
+class TraineeStatus:
+    """What a trainer may see of one consenting trainee."""
+
+    member: Membership
+    start: AssessmentResult | None
+    latest: AssessmentResult | None
+    assigned: int
+    done: int
+    overdue: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True)
+class CohortReport:
+    """A cohort's trainees, averages (start and now) and exercise completion."""
+
+    cohort: Cohort
+    trainees: tuple[TraineeStatus, ...]
+    registers: tuple[str, ...]
+
+    @property
+    def with_results(self) -> tuple[TraineeStatus, ...]:
+        """Trainees who have at least one self-check result."""
+        return tuple(t for t in self.trainees if t.latest is not None)
+
+    @property
+    def shows_averages(self) -> bool:
+        """Averages only over three trainees or more, so that nobody is singled out."""
+        return may_show_averages(len(self.with_results))
+
+    def average(self, register: str, at_start: bool) -> float:
+        """The mean score of a register over trainees with results, at their start or now."""
+        results = [t.start if at_start else t.latest for t in self.with_results]
+        values = [r.scores.registers[register] for r in results if r is not None]
+        return sum(values) / len(values)
+
+    @property
+    def completion(self) -> tuple[int, int]:
+        """Exercises done and exercises given, over current trainees."""
+        return sum(t.done for t in self.trainees), sum(t.assigned for t in self.trainees)
+
+
+def cohort_report(
+    uow: UnitOfWork, framework: Framework, cohort: Cohort, now: datetime
+) -> CohortReport:
+    """Gather a cohort's report from the trainees who consented and are still in it."""
+    assert cohort.id is not None
+    assignments = uow.assignments.for_cohort(cohort.id)
+    ids = [a.id for a in assignments if a.id is not None]
+    completions = {(c.assignment_id, c.user_id) for c in uow.assignments.completions(ids)}
+    trainees = []
+    for member in visible_members(uow.cohorts.members(cohort.id)):
+        mine = [a for a in assignments if a.applies_to(member.user_id)]
+        done = [a for a in mine if (a.id, member.user_id) in completions]
+        overdue = tuple(a for a in mine if a not in done and a.is_overdue(now))
+        start, latest = _start_and_latest(uow.results.for_user(member.user_id), member.joined_at)
+        trainees.append(TraineeStatus(member, start, latest, len(mine), len(done), overdue))
+    registers = tuple(r.id for r in framework.registers)
+    return CohortReport(cohort, tuple(trainees), registers)
+
+
+def _start_and_latest(
+    results: list[AssessmentResult], joined_at: datetime
+) -> tuple[AssessmentResult | None, AssessmentResult | None]:
+    # The start is the result the trainee had when joining, else their first one after it.
+    ordered = sorted(results, key=lambda r: (r.completed_at, r.id or 0))
+    if not ordered:
+        return None, None
+    before = [r for r in ordered if r.completed_at <= joined_at]
+    return (before[-1] if before else ordered[0]), ordered[-1]
+
+
+def report_text(
+    report: CohortReport,
+    framework: Framework,
+    messages: Messages,
+    language: Language,
+    now: datetime,
+    cards: CardIndex | None,
+) -> str:
+    """The report as a short message for a phone."""
+
+    def t(key: str, **values: object) -> str:
+        return messages.text(language, key, **values)
+
+    lines = [
+        t("report_title", name=report.cohort.name),
+        t("report_counts", members=len(report.trainees), checked=len(report.with_results)),
+    ]
+    if report.shows_averages:
+        lines.append(t("report_averages"))
+        for register in report.registers:
+            start, current = report.average(register, True), report.average(register, False)
+            lines.append(
+                t(
+                    "report_average_line",
+                    register=framework.register(register).name.in_(language),
+                    start=round(start),
+                    now=round(current),
+                    change=f"{round(current - start):+d}",
+                )
+            )
+    else:
+        lines.append(t("report_too_few", count=len(report.with_results)))
+    done, given = report.completion
+    rate = round(100 * done / given) if given else 0
+    lines.append(t("report_completion", done=done, given=given, rate=rate))
+    lines.append(_overdue_line(report, messages, language, cards))
+    return "\n".join(lines)
+
+
+def _overdue_line(
+    report: CohortReport, messages: Messages, language: Language, cards: CardIndex | None
+) -> str:
+    late = [
+        f"{t.member.display_name} ({_title(a, language, cards)}, {_date(a.due_at)})"
+        for t in report.trainees
+        for a in t.overdue
+    ]
+    if not late:
+        return messages.text(language, "report_no_overdue")
+    return messages.text(language, "report_overdue", names="; ".join(late))
+
+
+def _title(assignment: Assignment, language: Language, cards: CardIndex | None) -> str:
+    card = cards.get(assignment.card_id) if cards else None
+    return card.text(language).title if card else assignment.card_id
+
+
+def _date(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d") if moment else ""
+
+
+def report_chart(
+    report: CohortReport,
+    framework: Framework,
+    messages: Messages,
+    language: Language,
+    charts: ChartRenderer,
+) -> Image | None:
+    """Bars per register, at the start and now; None under three trainees with results."""
+    if not report.shows_averages:
+        return None
+    chart = BarChart(
+        title=messages.text(language, "chart_cohort_title", name=report.cohort.name),
+        labels=tuple(framework.register(r).name.in_(language) for r in report.registers),
+        series=(
+            Series(
+                messages.text(language, "chart_start"),
+                tuple(report.average(r, True) for r in report.registers),
+            ),
+            Series(
+                messages.text(language, "chart_now"),
+                tuple(report.average(r, False) for r in report.registers),
+            ),
+        ),
+        y_label=messages.text(language, "chart_score"),
+    )
+    caption = messages.text(language, "chart_cohort_caption", count=len(report.with_results))
+    return Image(charts.bars(chart), f"cohort-{report.cohort.id}.png", caption)
+
+
+CSV_COLUMNS = ("trainee", "joined", "last_result", "exercises_given", "exercises_done", "overdue")
+
+
+def report_csv(report: CohortReport, cards: CardIndex | None, language: Language) -> Attachment:
+    """One row per consenting trainee: latest scores per register and exercises."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS[:3], *report.registers, *CSV_COLUMNS[3:]])
+    for trainee in report.trainees:
+        scores = trainee.latest.scores.registers if trainee.latest else {}
+        writer.writerow(
+            [
+                trainee.member.display_name,
+                _date(trainee.member.joined_at),
+                _date(trainee.latest.completed_at if trainee.latest else None),
+                *(round(scores[r]) if r in scores else "" for r in report.registers),
+                trainee.assigned,
+                trainee.done,
+                "; ".join(_title(a, language, cards) for a in trainee.overdue),
+            ]
+        )
+    safe = "".join(ch if ch.isalnum() else "-" for ch in report.cohort.name).strip("-")[:40]
+    filename = f"cohort-{safe or report.cohort.id}.csv"
+    return Attachment(buffer.getvalue().encode("utf-8"), filename, "text/csv")
+
+
+# --- a user's own charts ------------------------------------------------------------------------
+
+
+def radar_image(
+    history: list[AssessmentResult],
+    framework: Framework,
+    messages: Messages,
+    language: Language,
+    charts: ChartRenderer,
+) -> Image | None:
+    """The latest result on the five registers, the previous one faded behind it."""
+    if not history:
+        return None
+    latest = history[-1]
+    previous = history[-2] if len(history) > 1 else None
+    registers = [r.id for r in framework.registers]
+    chart = RadarChart(
+        title=messages.text(language, "chart_radar_title"),
+        labels=tuple(framework.register(r).name.in_(language) for r in registers),
+        current=_series(latest, registers),
+        previous=_series(previous, registers) if previous else None,
+    )
+    caption = messages.text(language, "chart_radar_caption")
+    return Image(charts.radar(chart), "registers.png", caption)
+
+
+def lines_image(
+    history: list[AssessmentResult],
+    framework: Framework,
+    messages: Messages,
+    language: Language,
+    charts: ChartRenderer,
+) -> Image | None:
+    """Each register over the last results; None before there are two."""
+    shown = history[-LINE_CHART_RESULTS:]
+    if len(shown) < 2:
+        return None
+    chart = LineChart(
+        title=messages.text(language, "chart_lines_title"),
+        x_labels=tuple(r.completed_at.strftime("%Y-%m-%d") for r in shown),
+        series=tuple(
+            Series(
+                register.name.in_(language), tuple(r.scores.registers[register.id] for r in shown)
+            )
+            for register in framework.registers
+        ),
+        y_label=messages.text(language, "chart_score"),
+    )
+    return Image(
+        charts.lines(chart), "progress.png", messages.text(language, "chart_lines_caption")
+    )
+
+
+def _series(result: AssessmentResult, registers: list[str]) -> Series:
+    return Series(
+        result.completed_at.strftime("%Y-%m-%d"),
+        tuple(result.scores.registers[r] for r in registers),
+    )
