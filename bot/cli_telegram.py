@@ -52,6 +52,8 @@ def run_telegram(settings: Settings, _args: argparse.Namespace) -> int:
         settings.telegram_api_url,
         settings.telegram_file_url,
         max_rate=settings.telegram_max_rate,
+        reminders=services.reminders,
+        reminder_interval=settings.reminder_interval,
     )
     print("TrustCoach is running on Telegram (long polling). Ctrl-C stops it.", flush=True)
     try:
@@ -83,6 +85,8 @@ def run_webhook(settings: Settings, _args: argparse.Namespace) -> int:
         settings.telegram_api_url,
         settings.telegram_file_url,
         max_rate=settings.telegram_max_rate,
+        reminders=services.reminders,
+        reminder_interval=settings.reminder_interval,
     )
     secret = settings.webhook_secret.get_secret_value()
     print(

@@ -12,6 +12,7 @@ from typing import Self
 
 from bot.domain.assessment import AssessmentSession, InstrumentId
 from bot.domain.cards import Card
+from bot.domain.charts import BarChart, LineChart, RadarChart
 from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
 from bot.domain.dialogue import User
 from bot.domain.preparation import MoodCheckin, Preparation
@@ -423,3 +424,22 @@ class FakeCardIndex:
 
     def get(self, card_id: str) -> Card | None:
         return next((card for card in self.cards if card.id == card_id), None)
+
+
+class FakeCharts:
+    """A ChartRenderer that records what it was asked to draw and returns a marker, not a PNG."""
+
+    def __init__(self) -> None:
+        self.drawn: list[object] = []
+
+    def radar(self, chart: RadarChart) -> bytes:
+        self.drawn.append(chart)
+        return b"radar"
+
+    def lines(self, chart: LineChart) -> bytes:
+        self.drawn.append(chart)
+        return b"lines"
+
+    def bars(self, chart: BarChart) -> bytes:
+        self.drawn.append(chart)
+        return b"bars"

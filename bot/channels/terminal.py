@@ -85,10 +85,11 @@ class TerminalChat:
     def _render(self, reply: Reply) -> None:
         if reply.text:
             self._say(reply.text, style="cyan")
-        if reply.image is not None:
+        png = reply.image.png if reply.image is not None else b""
+        if reply.image is not None and png:
             self._image_dir.mkdir(parents=True, exist_ok=True)
             path = self._image_dir / reply.image.filename
-            path.write_bytes(reply.image.png)
+            path.write_bytes(png)
             self._say(
                 self._engine.text(self._language(), "image_saved", path=str(path)), style="dim"
             )

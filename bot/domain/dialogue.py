@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,11 +48,20 @@ class Option:
 
 @dataclass(frozen=True)
 class Image:
-    """A picture to show, as PNG bytes with a file name and a caption."""
+    """A picture to show, drawn when the channel sends it, with a file name and a caption.
 
-    png: bytes
+    Drawing takes a tenth of a second: a channel can send the texts before it first, and draw
+    off its event loop.
+    """
+
+    draw: Callable[[], bytes]
     filename: str
     caption: str = ""
+
+    @property
+    def png(self) -> bytes:
+        """Draw the picture and return it as PNG bytes."""
+        return self.draw()
 
 
 @dataclass(frozen=True)

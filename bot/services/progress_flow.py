@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-
-from bot.domain.dialogue import Image, Option, Reply
+from bot.domain.dialogue import Option, Reply
 from bot.domain.progress import ProgressReport, RegisterProgress, progress_report
 from bot.services import reports
 from bot.services.turn import Turn
-
-log = logging.getLogger(__name__)
 
 HISTORY_SHOWN = 5
 
@@ -73,24 +68,12 @@ def chart_replies(turn: Turn, with_lines: bool) -> list[Reply]:
         return []
     history = list(report(turn).history)
     content, language = turn.content, turn.user.language
-    makers: list[Callable[[], Image | None]] = [
-        lambda: reports.radar_image(history, content.framework, content.messages, language, charts)
-    ]
+    images = [reports.radar_image(history, content.framework, content.messages, language, charts)]
     if with_lines:
-        makers.append(
-            lambda: reports.lines_image(
-                history, content.framework, content.messages, language, charts
-            )
+        images.append(
+            reports.lines_image(history, content.framework, content.messages, language, charts)
         )
-    return [Reply(text="", image=image) for image in map(_drawn, makers) if image is not None]
-
-
-def _drawn(make: Callable[[], Image | None]) -> Image | None:
-    try:
-        return make()
-    except Exception:  # a chart is a bonus: the figures are in the text already
-        log.exception("could not draw a chart")
-        return None
+    return [Reply(text="", image=image) for image in images if image is not None]
 
 
 def focus_summary(turn: Turn, progress: ProgressReport) -> Reply:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +18,20 @@ from bot.domain.progress import AssessmentResult
 from bot.services.ports import CardIndex, ChartRenderer, UnitOfWork
 
 LINE_CHART_RESULTS = 8
+log = logging.getLogger(__name__)
+
+
+def _guarded(draw: Callable[[], bytes]) -> Callable[[], bytes]:
+    """A drawing that logs its failure and gives no bytes (channels then skip the picture)."""
+
+    def drawn() -> bytes:
+        try:
+            return draw()
+        except Exception:  # a chart is a bonus: the figures are in the text already
+            log.exception("could not draw a chart")
+            return b""
+
+    return drawn
 
 
 @dataclass(frozen=True)
@@ -177,7 +193,7 @@ def report_chart(
         y_label=messages.text(language, "chart_score"),
     )
     caption = messages.text(language, "chart_cohort_caption", count=len(report.with_results))
-    return Image(charts.bars(chart), f"cohort-{report.cohort.id}.png", caption)
+    return Image(_guarded(lambda: charts.bars(chart)), f"cohort-{report.cohort.id}.png", caption)
 
 
 CSV_COLUMNS = ("trainee", "joined", "last_result", "exercises_given", "exercises_done", "overdue")
@@ -229,7 +245,7 @@ def radar_image(
         previous=_series(previous, registers) if previous else None,
     )
     caption = messages.text(language, "chart_radar_caption")
-    return Image(charts.radar(chart), "registers.png", caption)
+    return Image(_guarded(lambda: charts.radar(chart)), "registers.png", caption)
 
 
 def lines_image(
@@ -255,7 +271,9 @@ def lines_image(
         y_label=messages.text(language, "chart_score"),
     )
     return Image(
-        charts.lines(chart), "progress.png", messages.text(language, "chart_lines_caption")
+        _guarded(lambda: charts.lines(chart)),
+        "progress.png",
+        messages.text(language, "chart_lines_caption"),
     )
 
 

@@ -16,7 +16,7 @@ from bot.domain.cohorts import (
     visible_members,
 )
 from bot.domain.dialogue import Option, Reply
-from bot.domain.retrieval import SearchUnavailableError, TagFilter
+from bot.domain.retrieval import QueryError, SearchUnavailableError, TagFilter
 from bot.services import reminders
 from bot.services.turn import Turn
 
@@ -216,7 +216,7 @@ def exercise_cards(turn: Turn, query: str, tags: list[str], k: int) -> list[Card
         hits = turn.cards.search(
             query, turn.user.language, k=k, tags=TagFilter.parse(["kind:exercise", *tags])
         )
-    except SearchUnavailableError:
+    except (QueryError, SearchUnavailableError):
         return []
     return [hit.card for hit in hits]
 

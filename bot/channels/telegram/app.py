@@ -11,8 +11,9 @@ from telegram import BotCommand, Update
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.engine import DialogueEngine
+from bot.services.nudges import ReminderService
 
-from .handlers import TelegramContext, on_callback, on_error, on_message
+from .handlers import TelegramContext, on_callback, on_error, on_message, send_due_reminders
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -26,7 +27,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def build_application(
-    engine: DialogueEngine, token: str, api_url: str, file_url: str, max_rate: float = 30.0
+    engine: DialogueEngine,
+    token: str,
+    api_url: str,
+    file_url: str,
+    max_rate: float = 30.0,
+    *,
+    reminders: ReminderService | None = None,
+    reminder_interval: float = 60.0,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB application whose handlers only translate between Telegram and the engine.
 
@@ -43,7 +51,15 @@ def build_application(
         .post_init(register_commands)
         .build()
     )
-    application.bot_data["coach"] = TelegramContext(engine)
+    application.bot_data["coach"] = TelegramContext(engine, reminders)
+    if reminders is not None and application.job_queue is not None:
+        # Every process looks; the database hands each due reminder to one of them only.
+        application.job_queue.run_repeating(
+            send_due_reminders,
+            interval=reminder_interval,
+            first=min(reminder_interval, 5.0),
+            name="reminders",
+        )
     # Order: button presses, then every message (commands included: the engine routes them).
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_message))

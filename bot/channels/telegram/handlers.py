@@ -10,13 +10,14 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.domain.dialogue import Choice, Inbound, Reply, Start, Text
 from bot.domain.framework import Language, as_language
 from bot.services.engine import DialogueEngine
+from bot.services.nudges import ReminderService
 
 from . import render
 
@@ -63,6 +64,7 @@ class TelegramContext:
     """What the handlers need, kept in bot_data under one typed key."""
 
     engine: DialogueEngine
+    reminders: ReminderService | None = None
     flood: FloodGuard = field(default_factory=FloodGuard)
     locks: dict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
 
@@ -95,8 +97,8 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not await _admitted(services, user.id, message, context):
         return
     event = event_from_text(message.text or "", user.language_code)
-    replies = await _handle(services, user.id, event, user.language_code)
-    await send_replies(message, replies)
+    replies = await _handle(services, user.id, event, user.language_code, _deep_link(context.bot))
+    await send_replies(context.bot, message.chat_id, replies)
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,7 +111,11 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer()
         return
     replies = await _handle(
-        services, query.from_user.id, Choice(query.data or ""), query.from_user.language_code
+        services,
+        query.from_user.id,
+        Choice(query.data or ""),
+        query.from_user.language_code,
+        _deep_link(context.bot),
     )
     stale = [reply for reply in replies if reply.kind == "stale"]
     await query.answer(text=stale[0].text[:190] if stale else None)
@@ -119,7 +125,8 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _show_choice(query)
     target = query.message if isinstance(query.message, Message) else None
     if target is not None:
-        await send_replies(target, [reply for reply in replies if reply.kind != "stale"])
+        fresh = [reply for reply in replies if reply.kind != "stale"]
+        await send_replies(context.bot, target.chat_id, fresh)
 
 
 async def _next_question_in_place(query: CallbackQuery, replies: list[Reply]) -> bool:
@@ -163,12 +170,27 @@ async def _admitted(
 
 
 async def _handle(
-    services: TelegramContext, user_id: int, event: Inbound, language_code: str | None
+    services: TelegramContext,
+    user_id: int,
+    event: Inbound,
+    language_code: str | None,
+    deep_link: str | None,
 ) -> list[Reply]:
     # One user's updates are handled in order; different users run side by side.
     hint: Language | None = as_language(language_code)
     async with services.locks[user_id]:
-        return await asyncio.to_thread(services.engine.handle, CHANNEL, str(user_id), event, hint)
+        return await asyncio.to_thread(
+            services.engine.handle, CHANNEL, str(user_id), event, hint, deep_link
+        )
+
+
+def _deep_link(bot: Bot) -> str | None:
+    """The prefix of links that open this bot with a start parameter (cohort invitations)."""
+    try:
+        username = bot.username
+    except RuntimeError:  # getMe not called yet: links can wait, the code still works
+        return None
+    return f"https://t.me/{username}?start=" if username else None
 
 
 async def _show_choice(query: CallbackQuery) -> None:
@@ -197,25 +219,39 @@ def _pressed_label(markup: InlineKeyboardMarkup | None, data: str) -> str | None
     return None
 
 
-async def send_replies(anchor: Message, replies: list[Reply]) -> None:
-    """Send replies in order to the anchor's chat: texts (split), photos, files, keyboards."""
+async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
+    """Send replies in order to a chat: texts (split), photos, files, keyboards."""
     for reply in render.merge_texts(replies):
         markup = render.keyboard(reply)
         if reply.image is not None:
-            await _retry(
-                anchor.reply_photo,
-                photo=reply.image.png,
-                caption=reply.image.caption[: render.MAX_CAPTION],
-            )
+            png = await asyncio.to_thread(reply.image.draw)  # off the loop: other chats go on
+            caption = reply.image.caption[: render.MAX_CAPTION]
+            if png:
+                await _retry(bot.send_photo, chat_id, photo=png, caption=caption)
         chunks = render.split_text(reply.text) if reply.text else []
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            await _retry(anchor.reply_text, chunk, reply_markup=markup if last else None)
+            await _retry(bot.send_message, chat_id, chunk, reply_markup=markup if last else None)
         if not chunks and markup is not None:
-            await _retry(anchor.reply_text, "…", reply_markup=markup)
+            await _retry(bot.send_message, chat_id, "…", reply_markup=markup)
         file = render.document(reply)
         if file is not None:
-            await _retry(anchor.reply_document, document=file)
+            await _retry(bot.send_document, chat_id, document=file)
+
+
+async def send_due_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A job: claim the due reminders in the database and send them; each goes out once."""
+    services = coach(context)
+    if services.reminders is None:
+        return
+    outgoing = await asyncio.to_thread(services.reminders.claim_due, CHANNEL)
+    for item in outgoing:
+        try:
+            await send_replies(context.bot, int(item.external_id), item.replies)
+        except (Forbidden, BadRequest) as error:  # the user blocked the bot or deleted the chat
+            log.info("reminder not delivered to %s: %s", item.external_id, error)
+        except TelegramError:
+            log.exception("reminder not delivered to %s", item.external_id)
 
 
 async def _retry(send: object, *args: object, **kwargs: object) -> None:
