@@ -9,6 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+
+from bot.adapters.db import database
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -44,3 +47,11 @@ def cli(tmp_path: Path, index_cache: Path) -> CliRunner:
         )
 
     return run
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Engine:
+    """A migrated SQLite database shared by every bot process of a test."""
+    engine = database.make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    database.upgrade(engine)
+    return engine

@@ -6,7 +6,6 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -29,14 +28,6 @@ from tests.fakes import FakeCardIndex, FakeClock
 
 USER = 1001
 EngineFactory = Callable[[], DialogueEngine]
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Engine:
-    """A migrated SQLite database shared by every bot process of a test."""
-    engine = database.make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
-    database.upgrade(engine)
-    return engine
 
 
 @pytest.fixture
