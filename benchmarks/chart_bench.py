@@ -26,7 +26,11 @@ def main() -> None:
     """Time the first radar, then each chart kind after one warm-up."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=30, help="timed renders per chart kind")
-    rounds = parser.parse_args().rounds
+    parser.add_argument(
+        "--samples", type=Path, help="also write the README's example charts into this folder"
+    )
+    args = parser.parse_args()
+    rounds = args.rounds
 
     started = time.perf_counter()
     from bot.adapters.charts.renderer import MatplotlibCharts
@@ -53,6 +57,31 @@ def main() -> None:
             f"median {statistics.median(ordered):.1f} ms, "
             f"p95 {ordered[min(int(0.95 * len(ordered)), len(ordered) - 1)]:.1f} ms"
         )
+    if args.samples is not None:
+        _write_samples(charts, args.samples)
+
+
+def _write_samples(charts: MatplotlibCharts, folder: Path) -> None:
+    """The README's pictures: a user's radar and a cohort's bars, worded as the coach words them."""
+    from bot.domain.charts import BarChart, RadarChart, Series
+
+    names = ("Altruism", "Justice", "Prudence", "Courage", "Temperance")
+    radar = RadarChart(
+        "Your five registers",
+        names,
+        Series("2026-11-28", (72, 55, 64, 41, 58)),
+        Series("2026-11-14", (60, 50, 66, 35, 49)),
+    )
+    cohort = BarChart(
+        "Buyers 2027: average per register",
+        names,
+        (Series("At joining", (58, 49, 61, 38, 47)), Series("Now", (63, 54, 62, 46, 55))),
+        y_label="score (0–100)",
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "radar-example.png").write_bytes(charts.radar(radar))
+    (folder / "cohort-example.png").write_bytes(charts.bars(cohort))
+    print(f"example charts written to {folder}")
 
 
 def _jobs(charts: MatplotlibCharts) -> dict[str, Callable[[], bytes]]:

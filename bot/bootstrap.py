@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
-from bot.adapters.charts import LazyCharts
+from bot.adapters.charts import ChartProcess, LazyCharts
 from bot.adapters.content.loader import load_content
 from bot.adapters.db import database
 from bot.adapters.emotion.lazy import LazyEmotionDetector
 from bot.adapters.retrieval.lazy import LazyCardIndex
 from bot.config import Settings
 from bot.domain.content import Content
+from bot.services.cohort_admin import CohortAdmin
 from bot.services.engine import DialogueEngine
 from bot.services.nudges import ReminderService
 from bot.services.ports import EmotionDetector
@@ -45,6 +46,8 @@ class Services:
     cards: LazyCardIndex
     emotions: EmotionDetector
     reminders: ReminderService
+    cohorts: CohortAdmin
+    charts: LazyCharts | ChartProcess
 
     def warm_up(self, wait: bool = False) -> None:
         """Load the knowledge base and the emotion model in the background.
@@ -52,7 +55,7 @@ class Services:
         A bot serving many people waits (`wait=True`): a first message must not load the model
         inside its database transaction while everyone else's answers queue behind it.
         """
-        threads = [self.cards.warm_up()]
+        threads = [self.cards.warm_up(), self.charts.warm_up()]
         if isinstance(self.emotions, LazyEmotionDetector):
             threads.append(self.emotions.warm_up())
         if wait:
@@ -60,8 +63,10 @@ class Services:
                 thread.join()
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections (and the chart process, if any)."""
         self.database.dispose()
+        if isinstance(self.charts, ChartProcess):
+            self.charts.close()
 
 
 def prepare_storage(settings: Settings) -> Engine:
@@ -124,8 +129,12 @@ def open_emotion_detector(settings: Settings, model: ModelHolder | None = None) 
     )
 
 
-def build_services(settings: Settings, **overrides: Any) -> Services:
-    """Wire content, storage, card index, emotions and dialogue engine; overrides replace parts."""
+def build_services(settings: Settings, server: bool = False, **overrides: Any) -> Services:
+    """Wire content, storage, card index, emotions and dialogue engine; overrides replace parts.
+
+    A `server` (the Telegram bot) draws charts in a child process, so that drawing never pauses
+    other people's conversations.
+    """
     content = overrides.get("content") or load_content(settings.knowledge_dir, settings.prompts_dir)
     db_engine = overrides.get("database") or prepare_storage(settings)
     model = ModelHolder(settings)
@@ -133,18 +142,18 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
         lambda: open_card_index(settings, model=model)[0]
     )
     emotions = overrides.get("emotions") or open_emotion_detector(settings, model)
+    unit_of_work = database.unit_of_work_factory(db_engine)
+    charts = overrides.get("charts") or (ChartProcess() if server else LazyCharts())
+    clock = overrides.get("clock") or SystemClock()
     engine = DialogueEngine(
-        unit_of_work=database.unit_of_work_factory(db_engine),
+        unit_of_work=unit_of_work,
         content=content,
-        clock=overrides.get("clock") or SystemClock(),
+        clock=clock,
         default_language=settings.default_language,
         cards=cards,
         emotions=emotions,
-        charts=overrides.get("charts") or LazyCharts(),
+        charts=charts,
         trainer_allowlist=settings.trainer_allowlist,
-    )
-    reminders = ReminderService(
-        database.unit_of_work_factory(db_engine), content, engine.clock, cards
     )
     return Services(
         settings=settings,
@@ -153,5 +162,7 @@ def build_services(settings: Settings, **overrides: Any) -> Services:
         database=db_engine,
         cards=cards,
         emotions=emotions,
-        reminders=reminders,
+        reminders=ReminderService(unit_of_work, content, clock, cards),
+        cohorts=CohortAdmin(unit_of_work, content, clock, cards),
+        charts=charts,
     )

@@ -8,6 +8,8 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.cli_cohort import add_commands as add_cohort_commands
+from bot.cli_cohort import run_cohort
 from bot.cli_emotions import add_commands as add_emotion_commands
 from bot.cli_emotions import analyze, eval_emotions
 from bot.cli_knowledge import add_commands, build_index, eval_retrieval, kb_check, search
@@ -28,6 +30,8 @@ EPILOG = """examples:
   trustcoach eval retrieval                hit@1, hit@3, MRR per language
   trustcoach analyze "third late delivery, I'm furious" --json
   trustcoach eval emotions                 accuracy, macro-F1, confusion table
+  trustcoach cohort list                   trainers' cohorts and how many trainees share
+  trustcoach cohort export 3 --out g.csv   one cohort as CSV (by id or invitation code)
 """
 
 
@@ -67,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     eval_commands = add_commands(commands)
     add_emotion_commands(commands, eval_commands)
     add_telegram_commands(commands)
+    add_cohort_commands(commands)
     return parser
 
 
@@ -114,6 +119,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "analyze": analyze,
     "telegram": run_telegram,
     "webhook": run_webhook,
+    "cohort": run_cohort,
 }
 
 

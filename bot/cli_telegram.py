@@ -43,7 +43,7 @@ def run_telegram(settings: Settings, _args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from bot.channels.telegram.app import build_application, run_polling  # noqa: PLC0415
 
-    services = build_services(settings)
+    services = build_services(settings, server=True)
     print("Loading the knowledge base and the emotion model…", flush=True)
     services.warm_up(wait=True)
     application = build_application(
@@ -76,7 +76,7 @@ def run_webhook(settings: Settings, _args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from bot.channels.telegram.app import build_application, serve_webhook  # noqa: PLC0415
 
-    services = build_services(settings)
+    services = build_services(settings, server=True)
     print("Loading the knowledge base and the emotion model…", flush=True)
     services.warm_up(wait=True)
     application = build_application(

@@ -207,6 +207,10 @@ class FakeCohortRepository:
         found = (c for c in self._store.cohorts.values() if c.code is not None and c.code == code)
         return copy.deepcopy(next(found, None))
 
+    def all(self) -> list[Cohort]:
+        every = self._store.cohorts.values()
+        return [copy.deepcopy(c) for c in sorted(every, key=lambda c: (c.created_at, c.id or 0))]
+
     def of_trainer(self, trainer_id: int) -> list[Cohort]:
         mine = [c for c in self._store.cohorts.values() if c.trainer_id == trainer_id]
         return [copy.deepcopy(c) for c in sorted(mine, key=lambda c: (c.created_at, c.id or 0))]

@@ -40,11 +40,6 @@ class DialogueEngine:
         self._trainer_allowlist = trainer_allowlist
 
     @property
-    def clock(self) -> Clock:
-        """The clock the engine reads the time from."""
-        return self._clock
-
-    @property
     def content(self) -> Content:
         """The framework, instruments and texts the engine speaks with."""
         return self._content

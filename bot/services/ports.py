@@ -117,6 +117,9 @@ class CohortRepository(Protocol):
     def by_code(self, code: str) -> Cohort | None:
         """Return the cohort whose current code this is, or None."""
 
+    def all(self) -> list[Cohort]:
+        """Return every cohort, oldest first (for the operator's command line)."""
+
     def of_trainer(self, trainer_id: int) -> list[Cohort]:
         """Return a trainer's cohorts, oldest first."""
 

@@ -1,5 +1,5 @@
 """Charts drawn as PNG images with matplotlib's object-oriented API (imported on first use)."""
 
-from bot.adapters.charts.lazy import LazyCharts
+from bot.adapters.charts.lazy import ChartProcess, LazyCharts
 
-__all__ = ["LazyCharts"]
+__all__ = ["ChartProcess", "LazyCharts"]

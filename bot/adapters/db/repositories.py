@@ -423,6 +423,11 @@ class SqlCohortRepository:
         row = self._session.scalars(select(CohortRow).where(CohortRow.code == code)).one_or_none()
         return None if row is None else self._to_domain(row)
 
+    def all(self) -> list[Cohort]:
+        """Return every cohort, oldest first (for the operator's command line)."""
+        query = select(CohortRow).order_by(CohortRow.created_at, CohortRow.id)
+        return [self._to_domain(row) for row in self._session.scalars(query)]
+
     def of_trainer(self, trainer_id: int) -> list[Cohort]:
         """Return a trainer's cohorts, oldest first."""
         query = (

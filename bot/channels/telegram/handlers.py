@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ SEND_ATTEMPTS = 3
 # Buttons whose message keeps its keyboard after a press (a card can be read, then saved).
 REUSABLE_BUTTONS = ("card:", "save:")
 QUESTION_NUMBER = re.compile(r"(?m)^(\d+/\d+) ·")
+DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 
 
 @dataclass
@@ -224,7 +226,8 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
     for reply in render.merge_texts(replies):
         markup = render.keyboard(reply)
         if reply.image is not None:
-            png = await asyncio.to_thread(reply.image.draw)  # off the loop: other chats go on
+            # Off the loop, and on a thread of its own so that answers never queue behind a chart.
+            png = await asyncio.get_running_loop().run_in_executor(DRAWING, reply.image.draw)
             caption = reply.image.caption[: render.MAX_CAPTION]
             if png:
                 await _retry(bot.send_photo, chat_id, photo=png, caption=caption)

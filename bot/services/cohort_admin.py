@@ -1,0 +1,62 @@
+"""The operator's view of cohorts, for the command line (whoever runs the server owns the data)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.domain.cohorts import visible_members
+from bot.domain.content import Content
+from bot.domain.dialogue import Attachment
+from bot.domain.framework import Language
+from bot.services import reports
+from bot.services.ports import CardIndex, Clock, UnitOfWork
+
+
+@dataclass(frozen=True)
+class CohortLine:
+    """One cohort in the operator's list."""
+
+    id: int
+    name: str
+    trainer: str
+    trainees: int
+    open: bool
+
+
+class CohortAdmin:
+    """Lists cohorts and exports one as CSV, outside any chat."""
+
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        content: Content,
+        clock: Clock,
+        cards: CardIndex | None = None,
+    ) -> None:
+        self._unit_of_work = unit_of_work
+        self._content = content
+        self._clock = clock
+        self._cards = cards
+
+    def cohorts(self) -> list[CohortLine]:
+        """Every cohort with its trainer's name and how many trainees share with them."""
+        with self._unit_of_work() as uow:
+            lines = []
+            for cohort in uow.cohorts.all():
+                assert cohort.id is not None
+                trainer = uow.cohorts.trainer_name(cohort.trainer_id) or "?"
+                count = len(visible_members(uow.cohorts.members(cohort.id)))
+                lines.append(CohortLine(cohort.id, cohort.name, trainer, count, cohort.is_open))
+        return lines
+
+    def export(self, key: str, language: Language = "en") -> Attachment | None:
+        """A cohort, named by id or current code, as CSV; None when no cohort matches."""
+        with self._unit_of_work() as uow:
+            cohort = (
+                uow.cohorts.get(int(key)) if key.isdigit() else uow.cohorts.by_code(key.upper())
+            )
+            if cohort is None:
+                return None
+            report = reports.cohort_report(uow, self._content.framework, cohort, self._clock.now())
+            return reports.report_csv(report, self._cards, language)
