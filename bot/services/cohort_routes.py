@@ -80,7 +80,7 @@ def report(turn: Turn, cohort: Cohort) -> list[Reply]:
     content = turn.content
     data = reports.cohort_report(turn.uow, content.framework, cohort, turn.now)
     text = reports.report_text(
-        data, content.framework, content.messages, turn.user.language, turn.now, turn.cards
+        data, content.framework, content.messages, turn.user.language, turn.cards
     )
     chart = (
         reports.report_chart(

@@ -8,6 +8,8 @@ from bot.services.turn import Turn
 
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "fr": "Français"}
 MENU_ACTIONS = ("check", "prepare", "ask", "mood", "assess", "progress", "help")
+# Doors a menu may offer beyond the common ones (the trainer space, for trainers).
+EXTRA_MENU_ACTIONS = ("trainer",)
 
 
 def ask_language(turn: Turn) -> list[Reply]:
@@ -33,9 +35,10 @@ def ask_role(turn: Turn) -> list[Reply]:
 def menu(turn: Turn, lead_key: str = "menu_prompt") -> list[Reply]:
     """Offer the main doors; nothing is mandatory and free text stays welcome."""
     turn.go("menu")
+    actions = (*MENU_ACTIONS, "trainer") if turn.user.role == "trainer" else MENU_ACTIONS
     options = tuple(
         Option(id=f"menu:{action}", label=turn.t(f"menu_{action}"), key=str(index))
-        for index, action in enumerate(MENU_ACTIONS, start=1)
+        for index, action in enumerate(actions, start=1)
     )
     return [Reply(text=turn.t(lead_key), options=options)]
 

@@ -111,7 +111,6 @@ def report_text(
     framework: Framework,
     messages: Messages,
     language: Language,
-    now: datetime,
     cards: CardIndex | None,
 ) -> str:
     """The report as a short message for a phone."""

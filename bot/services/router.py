@@ -339,7 +339,8 @@ def _choose_menu(turn: Turn, argument: str) -> list[Reply] | None:
         return onboarding.menu(turn)
     if argument == "ask":
         return _cmd_ask(turn, "")
-    command = COMMANDS.get(argument) if argument in onboarding.MENU_ACTIONS else None
+    doors = (*onboarding.MENU_ACTIONS, *onboarding.EXTRA_MENU_ACTIONS)
+    command = COMMANDS.get(argument) if argument in doors else None
     return command(turn, "") if command else None
 
 

@@ -36,7 +36,6 @@ def home(turn: Turn) -> list[Reply]:
     """Open the trainer's space: their name first if unknown, then their cohorts."""
     if not may_train(turn):
         return [turn.reply("trainer_not_allowed")]
-    turn.user.role = "trainer"
     if turn.uow.cohorts.trainer_name(turn.user_id) is None:
         turn.go("trainer_name")
         return [turn.reply("trainer_intro"), turn.reply("trainer_ask_name")]

@@ -78,8 +78,10 @@ def test_every_command_is_documented_in_the_readme() -> None:
     assert subcommands
     for name in subcommands:
         assert f"trustcoach {name}" in readme, name
-    for command in ("/check", "/assess", "/progress", "/focus", "/language", "/help", "/cancel"):
-        assert command in readme, command
+    from bot.services.router import COMMANDS
+
+    for command in COMMANDS:
+        assert f"`/{command}" in readme or command == "start", command
     assert "make chat" in readme and "make test" in readme
 
 
