@@ -211,7 +211,9 @@ def result_replies(turn: Turn, result: AssessmentResult) -> list[Reply]:
     )
     cards = knowledge_flow.cards_for_result(turn, weakest[:2])
     radar = progress_flow.chart_replies(turn, with_lines=False)
-    return [Reply(text="\n".join(lines)), *radar, Reply(text="\n\n".join(summary)), *cards, offer]
+    # The bars and the radar travel together: one photo with its caption on Telegram.
+    scores = Reply(text="\n".join(lines), image=radar[0].image if radar else None)
+    return [scores, Reply(text="\n\n".join(summary)), *cards, offer]
 
 
 def score_bar(value: float) -> str:

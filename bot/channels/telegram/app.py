@@ -8,12 +8,13 @@ import signal
 
 from aiohttp import web
 from telegram import BotCommand, Update
-from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.engine import DialogueEngine
 from bot.services.nudges import ReminderService
 
 from .handlers import TelegramContext, on_callback, on_error, on_message, send_due_reminders
+from .ratelimit import PriorityRateLimiter
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -46,7 +47,7 @@ def build_application(
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url)
-        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
+        .rate_limiter(PriorityRateLimiter(overall_max_rate=max_rate, max_retries=3))
         .concurrent_updates(True)  # different users in parallel; one user's updates stay in order
         .post_init(register_commands)
         .build()

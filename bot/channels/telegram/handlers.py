@@ -225,21 +225,32 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
     """Send replies in order to a chat: texts (split), photos, files, keyboards."""
     for reply in render.merge_texts(replies):
         markup = render.keyboard(reply)
+        text = reply.text
         if reply.image is not None:
-            # Off the loop, and on a thread of its own so that answers never queue behind a chart.
+            # Off the loop, on a thread of its own, so that answers never queue behind a chart.
             png = await asyncio.get_running_loop().run_in_executor(DRAWING, reply.image.draw)
-            caption = reply.image.caption[: render.MAX_CAPTION]
+            as_caption = bool(png) and 0 < len(text) <= render.MAX_CAPTION
             if png:
-                await _retry(bot.send_photo, chat_id, photo=png, caption=caption)
-        chunks = render.split_text(reply.text) if reply.text else []
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            await _retry(bot.send_message, chat_id, chunk, reply_markup=markup if last else None)
-        if not chunks and markup is not None:
-            await _retry(bot.send_message, chat_id, "…", reply_markup=markup)
+                caption = text if as_caption else reply.image.caption[: render.MAX_CAPTION]
+                keys = markup if as_caption else None
+                await _retry(bot.send_photo, chat_id, photo=png, caption=caption, reply_markup=keys)
+            text = "" if as_caption else text
+            markup = None if as_caption else markup
+        await _send_text(bot, chat_id, text, markup)
         file = render.document(reply)
         if file is not None:
             await _retry(bot.send_document, chat_id, document=file)
+
+
+async def _send_text(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    chunks = render.split_text(text) if text else []
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await _retry(bot.send_message, chat_id, chunk, reply_markup=markup if last else None)
+    if not chunks and markup is not None:
+        await _retry(bot.send_message, chat_id, "…", reply_markup=markup)
 
 
 async def send_due_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
