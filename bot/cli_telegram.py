@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-from bot.bootstrap import build_services
+from bot.bootstrap import Services, build_services
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 EXIT_USAGE = 2
 
@@ -36,12 +40,9 @@ def _token(settings: Settings) -> str | None:
     return settings.telegram_token.get_secret_value()
 
 
-def run_telegram(settings: Settings, _args: argparse.Namespace) -> int:
-    """Run the bot by long polling."""
-    token = _token(settings)
-    if token is None:
-        return EXIT_USAGE
-    from bot.channels.telegram.app import build_application, run_polling  # noqa: PLC0415
+def _bot(settings: Settings, token: str) -> tuple[Services, Application]:  # type: ignore[type-arg]
+    """The services, loaded before serving, and the PTB application over them."""
+    from bot.channels.telegram.app import build_application  # noqa: PLC0415 - PTB is slow to import
 
     services = build_services(settings, server=True)
     print("Loading the knowledge base and the emotion model…", flush=True)
@@ -55,6 +56,17 @@ def run_telegram(settings: Settings, _args: argparse.Namespace) -> int:
         reminders=services.reminders,
         reminder_interval=settings.reminder_interval,
     )
+    return services, application
+
+
+def run_telegram(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run the bot by long polling."""
+    token = _token(settings)
+    if token is None:
+        return EXIT_USAGE
+    from bot.channels.telegram.app import run_polling  # noqa: PLC0415
+
+    services, application = _bot(settings, token)
     print("TrustCoach is running on Telegram (long polling). Ctrl-C stops it.", flush=True)
     try:
         run_polling(application)
@@ -74,20 +86,9 @@ def run_webhook(settings: Settings, _args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    from bot.channels.telegram.app import build_application, serve_webhook  # noqa: PLC0415
+    from bot.channels.telegram.app import serve_webhook  # noqa: PLC0415
 
-    services = build_services(settings, server=True)
-    print("Loading the knowledge base and the emotion model…", flush=True)
-    services.warm_up(wait=True)
-    application = build_application(
-        services.engine,
-        token,
-        settings.telegram_api_url,
-        settings.telegram_file_url,
-        max_rate=settings.telegram_max_rate,
-        reminders=services.reminders,
-        reminder_interval=settings.reminder_interval,
-    )
+    services, application = _bot(settings, token)
     secret = settings.webhook_secret.get_secret_value()
     print(
         f"TrustCoach webhook on {settings.webhook_listen}:{settings.webhook_port}"

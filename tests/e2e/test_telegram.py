@@ -45,9 +45,13 @@ def engines(
 
 
 @asynccontextmanager
-async def polling_bot(fake: FakeBotApi, engine: DialogueEngine) -> AsyncIterator[Any]:
+async def polling_bot(
+    fake: FakeBotApi, engine: DialogueEngine, **options: Any
+) -> AsyncIterator[Any]:
     """A bot process: the real Application, long polling the fake server."""
-    application = build_application(engine, fake.token, fake.base_url, fake.base_file_url)
+    application = build_application(
+        engine, fake.token, fake.base_url, fake.base_file_url, **options
+    )
     await application.initialize()
     await register_commands(application)  # what run_polling's post_init does
     await application.start()

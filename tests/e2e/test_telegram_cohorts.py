@@ -6,8 +6,7 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,11 +15,10 @@ from sqlalchemy import Engine
 
 from bot.adapters.charts.renderer import MatplotlibCharts
 from bot.adapters.db import database
-from bot.channels.telegram.app import ALLOWED_UPDATES, build_application
 from bot.domain.content import Content
 from bot.services.engine import DialogueEngine
 from bot.services.nudges import ReminderService
-from tests.e2e.test_telegram import _button, _exchange, _press, _run, _settle
+from tests.e2e.test_telegram import _button, _exchange, _press, _run, _settle, polling_bot
 from tests.fake_telegram import FakeBotApi
 from tests.fakes import FakeCardIndex, FakeClock
 
@@ -42,31 +40,11 @@ def make_bot(
     """Starts a bot process (engine, real charts, reminder job) on the shared database."""
     charts = MatplotlibCharts()
 
-    @asynccontextmanager
-    async def bot(fake: FakeBotApi) -> AsyncIterator[Any]:
+    def bot(fake: FakeBotApi) -> Any:
         uow = database.unit_of_work_factory(db)
         engine = DialogueEngine(uow, content, clock, cards=card_index, charts=charts)
         reminders = ReminderService(uow, content, clock, card_index)
-        application = build_application(
-            engine,
-            fake.token,
-            fake.base_url,
-            fake.base_file_url,
-            reminders=reminders,
-            reminder_interval=0.2,
-        )
-        await application.initialize()
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
-        )
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
+        return polling_bot(fake, engine, reminders=reminders, reminder_interval=0.2)
 
     return bot
 

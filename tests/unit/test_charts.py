@@ -224,3 +224,14 @@ def test_rendering_never_loads_pyplot() -> None:
     )
 
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=120)
+
+
+def test_the_bots_chart_process_draws_the_same_picture(charts: MatplotlibCharts) -> None:
+    from bot.adapters.charts import ChartProcess
+
+    child = ChartProcess()
+    try:
+        assert child.radar(_radar()) == charts.radar(_radar())
+        assert child.bars(_bars()) == charts.bars(_bars())
+    finally:
+        child.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
@@ -64,7 +66,9 @@ class ChartProcess:
         with self._lock:
             if self._pool is None:
                 context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=context, initializer=_lower_priority
+                )
             return self._pool
 
     def warm_up(self) -> threading.Thread:
@@ -97,6 +101,12 @@ class ChartProcess:
 
 
 _IN_CHILD = LazyCharts()
+
+
+def _lower_priority() -> None:
+    """Run in the child: a picture can wait a little, a person's next question should not."""
+    with contextlib.suppress(OSError, AttributeError):  # not every system lets us
+        os.nice(10)
 
 
 def _draw(kind: str, chart: RadarChart | LineChart | BarChart | None) -> bytes:

@@ -120,8 +120,11 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         _deep_link(context.bot),
     )
     stale = [reply for reply in replies if reply.kind == "stale"]
-    await query.answer(text=stale[0].text[:190] if stale else None)
-    if not stale and await _next_question_in_place(query, replies):
+    # The spinner on the button and the answer on screen go out together, not one after the other.
+    answering = asyncio.create_task(query.answer(text=stale[0].text[:190] if stale else None))
+    in_place = not stale and await _next_question_in_place(query, replies)
+    await answering
+    if in_place:
         return
     if not stale:
         await _show_choice(query)
