@@ -100,6 +100,16 @@ def assign_to_all(trainer: ChatDriver, register: str = "Temperance", due: str = 
     return title
 
 
+def one_trainee_with_an_exercise(coach: DialogueEngine) -> str:
+    """Tom's cohort, Ana in it, and an exercise given to all; return the exercise's title."""
+    tom = person(coach, "tom", "trainer")
+    code = new_cohort(tom)
+    join(person(coach, "ana"), code, "Ana")
+    tom.say("/trainer")
+    tom.press("Buyers 2027")
+    return assign_to_all(tom)
+
+
 def test_a_trainer_creates_a_cohort_and_gets_a_code_and_a_deep_link(coach: DialogueEngine) -> None:
     tom = person(coach, "tom", "trainer")
     tom.say("/trainer")
@@ -279,13 +289,8 @@ def test_nobody_sees_or_changes_another_trainers_cohort(
 def test_a_trainee_who_left_cannot_use_the_cohorts_exercise_buttons(
     coach: DialogueEngine, store: FakeStore
 ) -> None:
-    tom = person(coach, "tom", "trainer")
-    code = new_cohort(tom)
-    ana = person(coach, "ana")
-    join(ana, code, "Ana")
-    tom.say("/trainer")
-    tom.press("Buyers 2027")
-    assign_to_all(tom)
+    one_trainee_with_an_exercise(coach)
+    ana = ChatDriver(coach, user="ana")
     assignment_id = next(iter(store.assignments))
     ana.say("/leave")
     ana.press("Buyers 2027")
@@ -353,13 +358,8 @@ def test_the_weekly_check_reminder_repeats_once_a_week_until_turned_off(
 def test_a_terminal_user_sees_due_reminders_when_coming_back(
     coach: DialogueEngine, clock: FakeClock
 ) -> None:
-    tom = person(coach, "tom", "trainer")
-    code = new_cohort(tom)
-    ana = person(coach, "ana")
-    join(ana, code, "Ana")
-    tom.say("/trainer")
-    tom.press("Buyers 2027")
-    title = assign_to_all(tom)
+    title = one_trainee_with_an_exercise(coach)
+    ana = ChatDriver(coach, user="ana")
     clock.advance(hours=2)
     ana.start()
     assert f"New exercise from Tom Trainer: «{title}»" in ana.text
