@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,9 +42,15 @@ def _sqlite_on_begin(connection: Any) -> None:
 
 
 def unit_of_work_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
-    """Return a callable that opens a new unit of work on the engine."""
+    """Return a callable that opens a new unit of work on the engine.
+
+    On SQLite, the threads of one process take turns on a lock before they begin: SQLite lets
+    one writer in and makes the others retry with growing sleeps (up to 100 ms each), which a
+    busy bot would feel on every answer. Other processes still queue on SQLite's own lock.
+    """
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-    return lambda: SqlUnitOfWork(factory)
+    writers = threading.Lock() if engine.dialect.name == "sqlite" else None
+    return lambda: SqlUnitOfWork(factory, writers)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

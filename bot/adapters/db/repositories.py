@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -736,11 +737,16 @@ class SqlUnitOfWork:
     assignments: SqlAssignmentRepository
     reminders: SqlReminderRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], writers: threading.Lock | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._writers = writers
         self._session: Session | None = None
 
     def __enter__(self) -> Self:
+        if self._writers is not None:
+            self._writers.acquire()
         self._session = self._session_factory()
         self.users = SqlUserRepository(self._session)
         self.sessions = SqlSessionRepository(self._session)
@@ -760,10 +766,14 @@ class SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         """Roll back anything not committed and release the connection."""
-        if self._session is not None:
-            self._session.rollback()
-            self._session.close()
-            self._session = None
+        try:
+            if self._session is not None:
+                self._session.rollback()
+                self._session.close()
+                self._session = None
+        finally:
+            if self._writers is not None:
+                self._writers.release()
 
     def commit(self) -> None:
         """Commit the transaction."""
