@@ -118,6 +118,9 @@ class HybridCardIndex:
         ]
         self._matcher = TagMatcher(lexicon)
         self._embed = lru_cache(maxsize=512)(self._embed_uncached)
+        # The same searches come back often (the cards after a result depend only on the
+        # competency, the role and the language): the ranking of an unchanged index is reused.
+        self._ranked = lru_cache(maxsize=2048)(self._rank)
 
     @property
     def cards(self) -> list[Card]:
@@ -144,7 +147,19 @@ class HybridCardIndex:
         cleaned = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not words(cleaned):
             raise QueryError("the query has no words to search for")
-        tags = tags or TagFilter({})
+        facets = (tags or TagFilter({})).facets
+        key = tuple(sorted((facet, tuple(sorted(values))) for facet, values in facets.items()))
+        return list(self._ranked(cleaned, language, k, key, mode))
+
+    def _rank(
+        self,
+        cleaned: str,
+        language: Language,
+        k: int,
+        tag_key: tuple[tuple[str, tuple[str, ...]], ...],
+        mode: Mode,
+    ) -> tuple[CardHit, ...]:
+        tags = TagFilter({facet: frozenset(values) for facet, values in tag_key})
         language = tags.language or language
         allowed = [i for i, card in enumerate(self._cards) if tags.accepts(card)]
         mentioned = self.mentioned_tags(cleaned, language)
@@ -160,7 +175,7 @@ class HybridCardIndex:
         )
         ranked = sorted(allowed, key=lambda i: (-fused.get(i, 0.0), i))[: max(0, k)]
         confident = self._is_confident(mentioned, dense, lexical, language)
-        return [
+        return tuple(
             CardHit(
                 card=self._cards[i],
                 score=round(fused.get(i, 0.0), 6),
@@ -171,7 +186,7 @@ class HybridCardIndex:
             )
             for i in ranked
             if fused.get(i, 0.0) > 0
-        ]
+        )
 
     def mentioned_tags(self, text: str, language: Language) -> dict[str, float]:
         """Return the taxonomy tags a text speaks of (its language first, then the other)."""
