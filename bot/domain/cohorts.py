@@ -123,6 +123,7 @@ class ReminderKind(StrEnum):
     LATER = "later"  # the trainee asked to be reminded
     WEEKLY_CHECK = "weekly_check"  # the weekly invitation to retake the quick check
     WEEKLY_EXERCISE = "weekly_exercise"  # a week has passed on a personal exercise
+    JOINED = "joined"  # tells a trainer that someone joined their cohort ("cohort:user")
 
 
 @dataclass

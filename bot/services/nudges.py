@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain.cohorts import Reminder, ReminderKind
+from bot.domain.cohorts import Reminder, ReminderKind, visible_members
 from bot.domain.content import Content
 from bot.domain.dialogue import Option, Reply
 from bot.services import reminders, trainee_flow
@@ -37,6 +37,8 @@ def message_for(turn: Turn, reminder: Reminder) -> list[Reply]:
         reminders.set_weekly_check(turn, on=True)  # the next one, a week from now
         check = Option(id="menu:check", label=turn.t("menu_check"), key="c")
         return [Reply(text=turn.t("remind_weekly_check"), options=(check,))]
+    if reminder.kind is ReminderKind.JOINED:
+        return _joined(turn, reminder.ref)
     if not reminder.ref.isdigit():
         return []
     assignment = trainee_flow.open_assignment(turn, int(reminder.ref))
@@ -81,3 +83,17 @@ class ReminderService:
                     outgoing.append(Outgoing(user.channel, user.external_id, replies))
             uow.commit()
         return outgoing
+
+
+def _joined(turn: Turn, ref: str) -> list[Reply]:
+    """Tell a trainer who joined their cohort, if that person is still in it."""
+    cohort_id, _, user_id = ref.partition(":")
+    cohort = turn.uow.cohorts.get(int(cohort_id)) if cohort_id.isdigit() else None
+    if cohort is None or cohort.id is None or cohort.trainer_id != turn.user_id:
+        return []
+    members = visible_members(turn.uow.cohorts.members(cohort.id))
+    joined = next((m for m in members if str(m.user_id) == user_id), None)
+    if joined is None:
+        return []
+    text = turn.t("remind_joined", name=joined.display_name, cohort=cohort.name, count=len(members))
+    return [Reply(text=text, options=(Option(id=f"coh:{cohort.id}", label=cohort.name, key="g"),))]

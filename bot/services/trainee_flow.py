@@ -85,6 +85,8 @@ def finish_join(turn: Turn, text: str) -> list[Reply]:
     if not name:
         return [turn.reply("join_ask_name", trainer=_trainer_name(turn, cohort))]
     turn.uow.cohorts.add_member(Membership(cohort.id, turn.user_id, name, turn.now))
+    news = Reminder(cohort.trainer_id, ReminderKind.JOINED, turn.now, f"{cohort.id}:{turn.user_id}")
+    turn.uow.reminders.add(news)
     waiting = len(open_assignments(turn))
     joined = turn.reply("join_done", name=cohort.name, trainer=_trainer_name(turn, cohort))
     extra = [turn.reply("join_waiting", count=waiting)] if waiting else []

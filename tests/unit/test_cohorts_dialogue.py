@@ -195,6 +195,11 @@ def test_the_whole_journey_assign_remind_complete_report_export_leave(
     trainees = {name: person(coach, name) for name in ("ana", "ben", "cyd")}
     for name, driver in trainees.items():
         join(driver, code, name.title())
+    joined = postman.claim_due("test")  # the trainer hears of each arrival, once
+    assert [item.external_id for item in joined] == ["tom"] * 3
+    assert (
+        "Cyd joined «Buyers 2027» and shares with you (3 trainees now)" in joined[2].replies[0].text
+    )
     tom.say("/trainer")
     tom.press("Buyers 2027")
     assert "3 trainees" in tom.text and "Ana, Ben, Cyd" in tom.text
