@@ -51,3 +51,17 @@ def test_a_missing_knowledge_folder_names_the_variable(
     monkeypatch.setenv("TRUSTCOACH_KNOWLEDGE_DIR", str(tmp_path / "nowhere"))
     with pytest.raises(ConfigError, match=r"^TRUSTCOACH_KNOWLEDGE_DIR: folder .* does not exist"):
         load_settings()
+
+
+def test_the_trainer_list_is_read_from_one_comma_separated_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().trainer_allowlist is None  # anyone may train by default
+    monkeypatch.setenv("TRUSTCOACH_TRAINERS", " telegram:12345, terminal:claire ,")
+    assert load_settings().trainer_allowlist == frozenset({"telegram:12345", "terminal:claire"})
+
+
+def test_a_reminder_interval_of_zero_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUSTCOACH_REMINDER_INTERVAL", "0")
+    with pytest.raises(ConfigError, match="TRUSTCOACH_REMINDER_INTERVAL"):
+        load_settings()
