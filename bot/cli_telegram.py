@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,10 @@ def _bot(settings: Settings, token: str) -> tuple[Services, Application]:  # typ
     services = build_services(settings, server=True)
     print("Loading the knowledge base and the emotion model…", flush=True)
     services.warm_up(wait=True)
+    # The model and libraries leave millions of long-lived objects; frozen, the garbage
+    # collector stops walking them, which would otherwise pause every chat now and then.
+    gc.collect()
+    gc.freeze()
     application = build_application(
         services.engine,
         token,
