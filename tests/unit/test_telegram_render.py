@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.telegram.render import keyboard, merge_texts, split_text
+from bot.channels.telegram.render import keyboard, merge_cards, merge_texts, split_text
 from bot.domain.dialogue import Attachment, Option, Reply
 
 
@@ -35,3 +35,29 @@ def test_a_scale_is_one_row_and_other_buttons_follow() -> None:
 def test_every_part_of_a_long_text_fits_telegram() -> None:
     parts = split_text("word " * 3000)
     assert len(parts) == 4 and all(len(part) <= 4096 for part in parts)
+
+
+def test_card_previews_travel_as_one_message_with_a_numbered_row_per_card() -> None:
+    def card(number: int) -> Reply:
+        options = (
+            Option(f"card:c{number}", "Read more", f"m{number}"),
+            Option(f"save:c{number}", "Save", f"s{number}"),
+        )
+        return Reply(text=f"{number}. Title {number}", options=options, inline=True)
+
+    offer = Reply(text="Make it your focus?", options=(Option("focus:x", "Yes", "f"),))
+    merged = merge_texts(
+        merge_cards([Reply(text="Here is what may help:"), card(1), card(2), offer])
+    )
+    assert [r.text for r in merged] == [
+        "Here is what may help:\n\n1. Title 1\n\n2. Title 2",
+        "Make it your focus?",
+    ]
+    rows = keyboard(merged[0])
+    assert rows is not None
+    assert [[b.text for b in row] for row in rows.inline_keyboard] == [
+        ["1 · Read more", "1 · Save"],
+        ["2 · Read more", "2 · Save"],
+    ]
+    single = keyboard(card(1))
+    assert single is not None and single.inline_keyboard[0][0].text == "Read more"

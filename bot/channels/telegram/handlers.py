@@ -226,7 +226,7 @@ def _pressed_label(markup: InlineKeyboardMarkup | None, data: str) -> str | None
 
 async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
     """Send replies in order to a chat: texts (split), photos, files, keyboards."""
-    for reply in render.merge_texts(replies):
+    for reply in render.merge_texts(render.merge_cards(replies)):
         markup = render.keyboard(reply)
         text = reply.text
         if reply.image is not None:

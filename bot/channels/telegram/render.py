@@ -14,10 +14,15 @@ MAX_CAPTION = 1024
 SHORT_LABEL = 18  # labels up to this length go two per row
 
 
+CARD_BUTTONS = ("card:", "save:")
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """Inline buttons for the reply's options: one row for a scale, otherwise one or two a row."""
     if not reply.options:
         return None
+    if _is_cards(reply) and len(reply.options) > 2:
+        return _card_rows(reply)
     buttons = [
         InlineKeyboardButton(option.label, callback_data=option.id) for option in reply.options
     ]
@@ -74,6 +79,45 @@ def merge_texts(replies: list[Reply]) -> list[Reply]:
     if pending:
         merged.append(Reply(text="\n\n".join(pending)))
     return merged
+
+
+def merge_cards(replies: list[Reply]) -> list[Reply]:
+    """Join consecutive card previews into one message, with a row of buttons per card.
+
+    Three cards cost one message instead of three: fewer messages against Telegram's limits
+    when many people get their results at once, and a shorter chat on a phone.
+    """
+    merged: list[Reply] = []
+    for reply in replies:
+        if merged and _is_cards(reply) and _is_cards(merged[-1]):
+            previous = merged[-1]
+            merged[-1] = replace(
+                previous,
+                text=f"{previous.text}\n\n{reply.text}",
+                options=previous.options + reply.options,
+            )
+        else:
+            merged.append(reply)
+    return merged
+
+
+def _is_cards(reply: Reply) -> bool:
+    return (
+        bool(reply.options)
+        and reply.image is None
+        and reply.attachment is None
+        and all(option.id.startswith(CARD_BUTTONS) for option in reply.options)
+    )
+
+
+def _card_rows(reply: Reply) -> InlineKeyboardMarkup:
+    # Each card's buttons on their own row, named by the card's number ("m2" -> "2 · Read more").
+    rows: dict[str, list[InlineKeyboardButton]] = {}
+    for option in reply.options:
+        number = option.key.lstrip("ms") or "?"
+        label = f"{number} · {option.label}"
+        rows.setdefault(number, []).append(InlineKeyboardButton(label, callback_data=option.id))
+    return InlineKeyboardMarkup(list(rows.values()))
 
 
 def document(reply: Reply) -> InputFile | None:
