@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,8 +11,6 @@ from bot.domain.dialogue import Option, Reply
 from bot.services import reminders, trainee_flow
 from bot.services.ports import CardIndex, Clock, UnitOfWork
 from bot.services.turn import Turn
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

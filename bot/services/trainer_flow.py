@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.cards import Card
 from bot.domain.cohorts import (
+    MAX_NOTE_LENGTH,
     Assignment,
     Cohort,
     Membership,
@@ -299,7 +300,7 @@ def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return [turn.reply("assign_due_unknown"), *ask_due(turn)]
         turn.user.state = {**turn.user.state, "due": due.isoformat()}
         return ask_note(turn)
-    return _assign(turn, clean_name(text, limit=300))
+    return _assign(turn, clean_name(text, limit=MAX_NOTE_LENGTH))
 
 
 def _assign(turn: Turn, note: str) -> list[Reply]:

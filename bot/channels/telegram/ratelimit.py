@@ -71,11 +71,11 @@ class PriorityRateLimiter(BaseRateLimiter[int]):
         self._groups = AIORateLimiter(overall_max_rate=0, max_retries=max_retries)
 
     async def initialize(self) -> None:
-        """Nothing to open."""
+        """Open the group limiter it delegates to."""
         await self._groups.initialize()
 
     async def shutdown(self) -> None:
-        """Nothing to close."""
+        """Close the group limiter it delegates to."""
         await self._groups.shutdown()
 
     async def process_request(
