@@ -72,9 +72,9 @@ def test_db_upgrade_creates_the_database_and_says_where(cli: CliRunner, tmp_path
 
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    from bot.cli import _parser
+    from bot.cli import build_parser
 
-    subcommands = next(a for a in _parser()._actions if a.dest == "command").choices
+    subcommands = next(a for a in build_parser()._actions if a.dest == "command").choices
     assert subcommands
     for name in subcommands:
         assert f"trustcoach {name}" in readme, name

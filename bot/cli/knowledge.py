@@ -9,8 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.bootstrap import open_card_index
-from bot.config import Settings
+from bot.cli._registry import EXIT_USAGE, Commands, evaluations
 from bot.domain.cards import Card, coverage
 from bot.domain.framework import Language
 from bot.domain.retrieval import CardHit, QueryError, TagFilter
@@ -18,56 +17,30 @@ from bot.domain.taxonomy import UnknownTagError
 
 if TYPE_CHECKING:
     from bot.adapters.retrieval.index import HybridCardIndex, Mode
+    from bot.config import Settings
 
-EXIT_USAGE = 2
 
-
-def add_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    """Register the knowledge-base commands on the main parser."""
-    kb = commands.add_parser(
-        "kb", help="knowledge base tools", description="Example: trustcoach kb check"
+def add_commands(commands: Commands) -> None:
+    """Register `kb check`, `index`, `search` and `eval retrieval`."""
+    commands.group("kb", summary="knowledge base tools").add(
+        "check",
+        kb_check,
+        summary="validate every card and print the coverage table",
+        examples=["trustcoach kb check"],
     )
-    kb_commands = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
-    kb_commands.add_parser("check", help="validate every card and print the coverage table")
-    index = commands.add_parser(
+    index = commands.add(
         "index",
-        help="build the card index (or check the cached one)",
-        description="Example: trustcoach index",
+        build_index,
+        summary="build the card index (or check the cached one)",
+        examples=["trustcoach index", "trustcoach index --rebuild"],
     )
     index.add_argument("--rebuild", action="store_true", help="rebuild even if the cache matches")
-    search = commands.add_parser(
-        "search",
-        help="search the cards; without TEXT, one query per line from standard input",
-        description='Example: trustcoach search "supplier wants +8%%" --filter audience:buyer',
-    )
-    search.add_argument(
-        "text", nargs="?", help="the query (omit to read queries from standard input)"
-    )
-    search.add_argument("--k", type=int, default=3, help="how many cards (default 3)")
-    search.add_argument(
-        "--lang", choices=["en", "fr"], help="answer language (default: guessed from the query)"
-    )
-    search.add_argument(
-        "--filter",
-        action="append",
-        default=[],
-        metavar="TAG",
-        help="facet:value, e.g. situation:late-delivery",
-    )
-    search.add_argument(
-        "--mode", choices=["fused", "dense", "lexical"], default="fused", help="ranking to use"
-    )
-    search.add_argument("--json", action="store_true", help="one JSON array of hits per query")
-    evaluation = commands.add_parser(
-        "eval",
-        help="measure quality on labelled sets",
-        description="Example: trustcoach eval retrieval",
-    )
-    eval_commands = evaluation.add_subparsers(dest="eval_command", metavar="WHAT", required=True)
-    retrieval = eval_commands.add_parser(
-        "retrieval", help="hit@1, hit@3 and MRR per language and ranking"
+    _add_search(commands)
+    retrieval = evaluations(commands).add(
+        "retrieval",
+        eval_retrieval,
+        summary="hit@1, hit@3 and MRR per language and ranking",
+        examples=["trustcoach eval retrieval", "trustcoach eval retrieval --misses"],
     )
     retrieval.add_argument(
         "--set",
@@ -78,13 +51,46 @@ def add_commands(
     retrieval.add_argument(
         "--misses", action="store_true", help="list the queries the fused ranking misses"
     )
-    return eval_commands
 
 
-def kb_check(settings: Settings, _args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def _add_search(commands: Commands) -> None:
+    search_parser = commands.add(
+        "search",
+        search,
+        summary="search the cards; without TEXT, one query per line from standard input",
+        examples=[
+            'trustcoach search "supplier wants +8%" --filter audience:buyer',
+            'trustcoach search "retard de livraison" --k 5 --json',
+            "trustcoach search --lang fr < queries.txt",
+        ],
+    )
+    search_parser.add_argument(
+        "text", nargs="?", help="the query (omit to read queries from standard input)"
+    )
+    search_parser.add_argument("--k", type=int, default=3, help="how many cards (default 3)")
+    search_parser.add_argument(
+        "--lang", choices=["en", "fr"], help="answer language (default: guessed from the query)"
+    )
+    search_parser.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="facet:value, e.g. situation:late-delivery",
+    )
+    search_parser.add_argument(
+        "--mode", choices=["fused", "dense", "lexical"], default="fused", help="ranking to use"
+    )
+    search_parser.add_argument(
+        "--json", action="store_true", help="one JSON array of hits per query"
+    )
+
+
+def kb_check(settings: Settings, _args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Validate the cards; print problems by file and line, then the coverage table."""
-    from bot.adapters.retrieval.cards import read_cards  # noqa: PLC0415
+    from bot.adapters.retrieval.cards import read_cards  # noqa: PLC0415 - keep --help fast
 
+    out = out or sys.stdout
     cards, problems = read_cards(settings.knowledge_dir / "cards")
     for problem in problems:
         print(problem, file=out)
@@ -105,6 +111,8 @@ def kb_check(settings: Settings, _args: argparse.Namespace, out: TextIO = sys.st
 
 def build_index(settings: Settings, args: argparse.Namespace) -> int:
     """Build or load the card index and say what was done."""
+    from bot.bootstrap import open_card_index  # noqa: PLC0415 - keep --help fast
+
     _, report = open_card_index(settings, rebuild=args.rebuild)
     verb = "Built" if report.action == "built" else "Loaded"
     print(
@@ -116,6 +124,8 @@ def build_index(settings: Settings, args: argparse.Namespace) -> int:
 
 def search(settings: Settings, args: argparse.Namespace) -> int:
     """Answer one query, or one per line of standard input."""
+    from bot.bootstrap import open_card_index  # noqa: PLC0415 - keep --help fast
+
     try:
         tags = TagFilter.parse(args.filter)
     except UnknownTagError as error:
@@ -174,7 +184,8 @@ def _ranker(index: HybridCardIndex, mode: Mode) -> Callable[[str, Language], lis
 
 def eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
     """Print hit@1, hit@3 and MRR per language for the dense, lexical and fused rankings."""
-    from bot.adapters.retrieval.evalset import load_queries  # noqa: PLC0415
+    from bot.adapters.retrieval.evalset import load_queries  # noqa: PLC0415 - keep --help fast
+    from bot.bootstrap import open_card_index  # noqa: PLC0415
     from bot.services.evaluation import evaluate  # noqa: PLC0415
 
     index, _ = open_card_index(settings)

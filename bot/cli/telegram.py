@@ -8,26 +8,42 @@ import gc
 import sys
 from typing import TYPE_CHECKING
 
-from bot.bootstrap import Services, build_services
-from bot.config import Settings
+from bot.cli._registry import EXIT_USAGE, Commands
 
 if TYPE_CHECKING:
     from telegram.ext import Application
 
-EXIT_USAGE = 2
+    from bot.bootstrap import Services
+    from bot.config import Settings
+
+# Shaped like real values, so that the examples pass the settings' checks as they stand.
+EXAMPLE_TOKEN = "TRUSTCOACH_TELEGRAM_TOKEN=123456789:AAE-your-token-from-BotFather"
+WEBHOOK_EXAMPLE = f"""{EXAMPLE_TOKEN} \\
+TRUSTCOACH_WEBHOOK_SECRET=a-long-random-secret \\
+TRUSTCOACH_WEBHOOK_URL=https://bot.example.org/telegram \\
+trustcoach webhook"""
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(commands: Commands) -> None:
     """Register `telegram` and `webhook`."""
-    commands.add_parser(
+    commands.add(
         "telegram",
-        help="run the Telegram bot by long polling (needs TRUSTCOACH_TELEGRAM_TOKEN)",
-        description="Example: TRUSTCOACH_TELEGRAM_TOKEN=123:abc trustcoach telegram",
+        run_telegram,
+        summary="run the Telegram bot by long polling (needs TRUSTCOACH_TELEGRAM_TOKEN)",
+        examples=[f"{EXAMPLE_TOKEN} trustcoach telegram"],
     )
-    commands.add_parser(
+    commands.add(
         "webhook",
-        help="run the Telegram bot behind a webhook (URL, port, path and secret from settings)",
-        description="Example: TRUSTCOACH_WEBHOOK_URL=https://bot.example.org/tg trustcoach webhook",
+        run_webhook,
+        summary="run the Telegram bot behind a webhook (URL, port, path and secret from settings)",
+        description=(
+            "Run the Telegram bot behind a reverse proxy: serve POST /TRUSTCOACH_WEBHOOK_PATH on\n"
+            "TRUSTCOACH_WEBHOOK_LISTEN:TRUSTCOACH_WEBHOOK_PORT (default 127.0.0.1:8443/telegram)\n"
+            "and GET /health, and register TRUSTCOACH_WEBHOOK_URL with Telegram. Needs\n"
+            "TRUSTCOACH_TELEGRAM_TOKEN and TRUSTCOACH_WEBHOOK_SECRET (1-256 characters among\n"
+            "A-Z, a-z, 0-9, _ and -), which Telegram sends back with every update."
+        ),
+        examples=[WEBHOOK_EXAMPLE],
     )
 
 
@@ -43,6 +59,7 @@ def _token(settings: Settings) -> str | None:
 
 def _bot(settings: Settings, token: str) -> tuple[Services, Application]:  # type: ignore[type-arg]
     """The services, loaded before serving, and the PTB application over them."""
+    from bot.bootstrap import build_services  # noqa: PLC0415 - keep --help fast
     from bot.channels.telegram.app import build_application  # noqa: PLC0415 - PTB is slow to import
 
     services = build_services(settings, server=True)

@@ -9,35 +9,42 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.bootstrap import open_emotion_detector
-from bot.config import Settings
+from bot.cli._registry import EXIT_USAGE, Commands, evaluations
 from bot.domain.emotions import EmotionReading, LabelledMessage
 from bot.domain.taxonomy import EMOTIONS
 
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
-def add_commands(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    eval_commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
+def add_commands(commands: Commands) -> None:
     """Register `analyze` and `eval emotions`."""
-    analyze = commands.add_parser(
+    analyze_parser = commands.add(
         "analyze",
-        help="read the emotion, intensity and situations of a message (or of each line of stdin)",
-        description='Example: trustcoach analyze "third late delivery, I am furious" --json',
+        analyze,
+        summary="read the emotion, intensity and situations of a message (or of each stdin line)",
+        examples=[
+            'trustcoach analyze "third late delivery, I am furious" --json',
+            "trustcoach analyze --lang fr < messages.txt",
+        ],
     )
-    analyze.add_argument(
+    analyze_parser.add_argument(
         "text", nargs="?", help="the message (omit to read one per line from stdin)"
     )
-    analyze.add_argument(
+    analyze_parser.add_argument(
         "--lang", choices=["en", "fr"], help="language when the message does not tell"
     )
-    analyze.add_argument("--json", action="store_true", help="one JSON object per message")
-    emotions = eval_commands.add_parser(
-        "emotions", help="accuracy, macro-F1 and confusion table per language"
+    analyze_parser.add_argument("--json", action="store_true", help="one JSON object per message")
+    emotions = evaluations(commands).add(
+        "emotions",
+        eval_emotions,
+        summary="accuracy, macro-F1 and confusion table per language",
+        examples=[
+            "trustcoach eval emotions",
+            "trustcoach eval emotions --set knowledge/eval/emotions_holdout.yaml --errors",
+        ],
     )
     emotions.add_argument(
         "--set", type=Path, help="labelled messages (default: every knowledge/eval/emotions*.yaml)"
@@ -47,6 +54,8 @@ def add_commands(
 
 def analyze(settings: Settings, args: argparse.Namespace) -> int:
     """Print the reading of one message, or one line per message of standard input."""
+    from bot.bootstrap import open_emotion_detector  # noqa: PLC0415 - keep --help fast
+
     if args.text is not None and not args.text.strip():
         print("trustcoach: the message is empty", file=sys.stderr)
         return EXIT_USAGE
@@ -75,7 +84,8 @@ def describe(reading: EmotionReading) -> str:
 
 def eval_emotions(settings: Settings, args: argparse.Namespace) -> int:
     """Print accuracy, macro-F1, per-label F1 and the confusion table per language, and speed."""
-    from bot.adapters.emotion.data import load_labelled_messages  # noqa: PLC0415
+    from bot.adapters.emotion.data import load_labelled_messages  # noqa: PLC0415 - keep --help fast
+    from bot.bootstrap import open_emotion_detector  # noqa: PLC0415
 
     detector = open_emotion_detector(settings)
     detector.analyze("warm up", "en")

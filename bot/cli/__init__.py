@@ -1,0 +1,81 @@
+"""The `trustcoach` command line: each module of this package registers its own commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.cli import chat, cohort, db, emotions, knowledge, telegram
+from bot.cli._registry import EXIT_FAILURE, EXIT_USAGE, Commands, Handler
+
+# In the order `trustcoach --help` lists their commands.
+MODULES = (chat, db, knowledge, emotions, telegram, cohort)
+
+EPILOG = """examples:
+  trustcoach chat                          talk with the coach in this terminal
+  trustcoach chat --user ana --lang fr --role buyer < answers.txt
+  trustcoach db upgrade                    create or migrate the database
+  trustcoach kb check                      validate the knowledge cards, print coverage
+  trustcoach index                         build the card index
+  trustcoach search "late delivery again" --k 3 --json
+  trustcoach eval retrieval                hit@1, hit@3, MRR per language
+  trustcoach analyze "third late delivery, I'm furious" --json
+  trustcoach eval emotions                 accuracy, macro-F1, confusion table
+  trustcoach telegram                      the Telegram bot (needs TRUSTCOACH_TELEGRAM_TOKEN)
+  trustcoach cohort list                   trainers' cohorts and how many trainees share
+  trustcoach cohort export 3 --out g.csv   one cohort as CSV (by id or invitation code)
+
+`trustcoach COMMAND --help` describes a command, with an example.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: every module's commands under one `trustcoach` parser."""
+    parser = argparse.ArgumentParser(
+        prog="trustcoach",
+        description="TrustCoach: a coach for trust and emotions in buyer-supplier relationships.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(handler=None)
+    commands = Commands(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    for module in MODULES:
+        module.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.handler is None:
+        parser.print_help()
+        return EXIT_USAGE
+    # Imported only now: pydantic takes a fifth of a second, which --help does not need.
+    from bot.config import ConfigError, load_settings  # noqa: PLC0415
+
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+        handler: Handler = args.handler
+        return handler(settings, args)
+    except ConfigError as error:
+        print(f"trustcoach: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:
+        return _report(error)
+
+
+def _report(error: Exception) -> int:
+    from bot.adapters.content.loader import ContentError  # noqa: PLC0415
+
+    if isinstance(error, ContentError):
+        print(f"trustcoach: broken content file: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.getLogger("trustcoach").debug("command failed", exc_info=error)
+    print(
+        f"trustcoach: {type(error).__name__}: {str(error).splitlines()[0][:300]}", file=sys.stderr
+    )
+    return EXIT_FAILURE

@@ -1,0 +1,83 @@
+"""Command-line entry points for cohorts: list them, export one as CSV."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.cli._registry import Commands
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+    from bot.config import Settings
+
+EXIT_NOT_FOUND = 1
+
+
+def add_commands(commands: Commands) -> None:
+    """Register `cohort list` and `cohort export`."""
+    cohort = commands.group("cohort", summary="trainers' cohorts: list them, export one as CSV")
+    cohort.add(
+        "list",
+        list_cohorts,
+        summary="every cohort: id, name, trainer, trainees sharing, invitations",
+        examples=["trustcoach cohort list"],
+    )
+    export = cohort.add(
+        "export",
+        export_cohort,
+        summary="one row per consenting trainee: latest scores and exercises (CSV)",
+        examples=[
+            "trustcoach cohort export 3 --out buyers.csv",
+            "trustcoach cohort export K7QW2M9XHC4T --lang fr",
+        ],
+    )
+    export.add_argument("cohort", help="the cohort's id (see `cohort list`) or its current code")
+    export.add_argument("--out", type=Path, help="write to this file (default: standard output)")
+    export.add_argument(
+        "--lang", choices=["en", "fr"], default="en", help="language of exercise titles"
+    )
+
+
+@contextmanager
+def _services(settings: Settings) -> Iterator[Services]:
+    from bot.bootstrap import build_services  # noqa: PLC0415 - keep --help fast
+
+    services = build_services(settings)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def list_cohorts(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print every cohort, one line each: id, name, trainer, trainees sharing, open or closed."""
+    with _services(settings) as services:
+        lines = services.cohorts.cohorts()
+    if not lines:
+        print("no cohort yet")
+    for line in lines:
+        state = "open" if line.open else "closed"
+        print(f"{line.id}\t{line.name}\t{line.trainer}\t{line.trainees} trainees\t{state}")
+    return 0
+
+
+def export_cohort(settings: Settings, args: argparse.Namespace) -> int:
+    """Write one cohort as CSV to standard output or to --out."""
+    with _services(settings) as services:
+        attachment = services.cohorts.export(args.cohort, args.lang)
+    if attachment is None:
+        print(
+            f"trustcoach: no cohort {args.cohort!r} (see `trustcoach cohort list`)", file=sys.stderr
+        )
+        return EXIT_NOT_FOUND
+    if args.out is None:
+        sys.stdout.write(attachment.data.decode("utf-8"))
+    else:
+        args.out.write_bytes(attachment.data)
+        print(f"wrote {args.out}")
+    return 0
