@@ -31,7 +31,7 @@ def add_commands(commands: Commands) -> None:
         ],
     )
     analyze_parser.add_argument(
-        "text", nargs="?", help="the message (omit to read one per line from stdin)"
+        "text", nargs="?", metavar="TEXT", help="the message (omit to read one per line from stdin)"
     )
     analyze_parser.add_argument(
         "--lang", choices=["en", "fr"], help="language when the message does not tell"
@@ -43,7 +43,7 @@ def add_commands(commands: Commands) -> None:
         summary="accuracy, macro-F1 and confusion table per language",
         examples=[
             "trustcoach eval emotions",
-            "trustcoach eval emotions --set knowledge/eval/emotions_holdout.yaml --errors",
+            "trustcoach eval emotions --errors",
         ],
     )
     emotions.add_argument(

@@ -65,7 +65,10 @@ def _add_search(commands: Commands) -> None:
         ],
     )
     search_parser.add_argument(
-        "text", nargs="?", help="the query (omit to read queries from standard input)"
+        "text",
+        nargs="?",
+        metavar="TEXT",
+        help="the query (omit to read queries from standard input)",
     )
     search_parser.add_argument("--k", type=int, default=3, help="how many cards (default 3)")
     search_parser.add_argument(
