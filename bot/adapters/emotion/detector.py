@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.adapters.nlp.speller import Speller
 from bot.adapters.nlp.tags import TagMatcher
-from bot.adapters.nlp.text import fold, guess_language, one_deletions, stem, within_one_edit, words
+from bot.adapters.nlp.text import fold, guess_language, stem, words
 from bot.domain.emotions import NEUTRAL, EmotionReading, EmotionScore, Intensity, SafetyConcern
 from bot.domain.framework import Language
 from bot.domain.taxonomy import EMOTIONS
@@ -85,7 +86,7 @@ class _CueMatcher:
         self.language = language
         self._by_first: dict[str, list[_Cue]] = defaultdict(list)
         all_negators = {t for w in data.negators[language] for t in words(w)}
-        self._typos: dict[str, str] = {}
+        typo_words: list[str] = []
         for emotion, languages in data.cues.items():
             for phrase, weight in languages[language].items():
                 tokens = words(phrase)
@@ -95,9 +96,9 @@ class _CueMatcher:
                 negatable = not any(t in all_negators for t in tokens)
                 cue = _Cue(emotion, stems, weight, phrase, negatable)
                 self._by_first[cue.stems[0]].append(cue)
-                if len(tokens) == 1 and len(tokens[0]) >= MIN_TYPO_LENGTH:
-                    for key in {tokens[0], *one_deletions(tokens[0])}:
-                        self._typos.setdefault(key, tokens[0])
+                if len(tokens) == 1:
+                    typo_words.append(tokens[0])
+        self._speller = Speller(typo_words, MIN_TYPO_LENGTH)
         self._negators = {fold(w) for w in data.negators[language]} - {"ne", "n", "plus"}
         self._intensifiers = [tuple(words(w)) for w in data.intensifiers[language] if words(w)]
         self._diminishers = [tuple(words(w)) for w in data.diminishers[language] if words(w)]
@@ -106,12 +107,8 @@ class _CueMatcher:
         stemmed = stem(token, self.language)
         if len(token) < MIN_TYPO_LENGTH or stemmed in self._by_first:
             return stemmed
-        for key in (token, *one_deletions(token)):
-            known = self._typos.get(key)
-            # The shared-deletion lookup also finds words two edits away; keep only one edit.
-            if known is not None and within_one_edit(token, known):
-                return stem(known, self.language)
-        return stemmed
+        corrected = self._speller.correct(token)
+        return stemmed if corrected == token else stem(corrected, self.language)
 
     def find(self, clauses: list[list[str]]) -> list[_Found]:
         """Return the cues found (strongest per emotion and place), negated after a negation."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -43,7 +44,25 @@ STOP_WORDS = {
     ),
 }
 
-_STEMMERS = {"en": snowballstemmer.stemmer("english"), "fr": snowballstemmer.stemmer("french")}
+SNOWBALL_ALGORITHMS = {"en": "english", "fr": "french"}
+
+
+class _Stemmers(threading.local):
+    """One Snowball stemmer per language and per thread.
+
+    A stemmer keeps the word it is working on in its own fields, so two threads sharing one
+    (the card index and the emotion detector are built at the same time) corrupt each other's
+    stems or crash with IndexError. Each thread builds its own set on first use.
+    """
+
+    def __init__(self) -> None:
+        self.by_language = {
+            language: snowballstemmer.stemmer(algorithm)
+            for language, algorithm in SNOWBALL_ALGORITHMS.items()
+        }
+
+
+_STEMMERS = _Stemmers()
 
 
 # Phones type curly apostrophes; they must read like the straight one.
@@ -63,8 +82,9 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str, language: str) -> str:
-    """Return the Snowball stem of a folded word in a language."""
-    return str(_STEMMERS[language].stemWord(word))
+    """Return the Snowball stem of a folded word in a language (safe from any thread)."""
+    # The cache shares only finished stems (immutable); each miss uses this thread's stemmer.
+    return str(_STEMMERS.by_language[language].stemWord(word))
 
 
 def is_content_word(word: str, language: str) -> bool:

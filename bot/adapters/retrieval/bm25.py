@@ -5,14 +5,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
-from bot.adapters.nlp.text import (
-    analyze,
-    is_content_word,
-    one_deletions,
-    stem,
-    within_one_edit,
-    words,
-)
+from bot.adapters.nlp.speller import Speller
+from bot.adapters.nlp.text import analyze, is_content_word, stem, words
 
 K1 = 1.2
 B = 0.75
@@ -35,30 +29,11 @@ class Bm25Index:
             surface.update(w for w in words(document) if is_content_word(w, language))
         self._size = len(documents)
         self._average = sum(self._lengths) / max(1, self._size)
-        self._surface = surface
-        self._neighbours = self._spelling_neighbours(surface)
-
-    @staticmethod
-    def _spelling_neighbours(surface: Counter[str]) -> dict[str, list[str]]:
-        # Symmetric-delete lookup (as in SymSpell): a word and its one-letter deletions point to the
-        # known word, so that one insertion, deletion or substitution away still finds it.
-        neighbours: dict[str, list[str]] = defaultdict(list)
-        for word in surface:
-            if len(word) >= MIN_TYPO_LENGTH:
-                for key in {word, *one_deletions(word)}:
-                    neighbours[key].append(word)
-        return neighbours
+        self._speller = Speller(surface, MIN_TYPO_LENGTH)
 
     def correct(self, word: str) -> str:
         """Return the known word closest to a query word (itself when known or too short)."""
-        if word in self._surface or len(word) < MIN_TYPO_LENGTH:
-            return word
-        candidates: set[str] = set()
-        for key in {word, *one_deletions(word)}:
-            candidates.update(c for c in self._neighbours.get(key, ()) if within_one_edit(word, c))
-        if not candidates:
-            return word
-        return max(sorted(candidates), key=lambda c: self._surface[c])
+        return self._speller.correct(word)
 
     def query_terms(self, query: str) -> list[str]:
         """Return the stems a query is searched with, after spelling correction."""
