@@ -10,9 +10,18 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
 ENV_PREFIX = "TRUSTCOACH_"
 TOKEN_SHAPE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{5,}$")
+
+
+def content_folder(name: str) -> Path:
+    """A content folder (knowledge, prompts): the wheel's copy in the package, else the repo's."""
+    # A wheel ships the top-level folders as bot/knowledge and bot/prompts (pyproject's
+    # package-dir); a source checkout or an editable install has them beside bot/.
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
 
 
 class ConfigError(ValueError):
@@ -49,9 +58,9 @@ class Settings(BaseSettings):
         default=None,
         description="sentence-transformers model folder or name; packaged MiniLM if unset.",
     )
-    knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge", description="Content folder.")
+    knowledge_dir: Path = Field(default=content_folder("knowledge"), description="Content folder.")
     prompts_dir: Path = Field(
-        default=PROJECT_ROOT / "prompts", description="Message templates folder."
+        default=content_folder("prompts"), description="Message templates folder."
     )
     telegram_token: SecretStr | None = Field(default=None, description="Bot token from BotFather.")
     telegram_api_url: str = Field(
