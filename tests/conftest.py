@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, text
@@ -18,8 +19,12 @@ from bot.adapters.retrieval.cards import load_cards
 from bot.domain.cards import Card
 from bot.domain.content import Content
 from bot.domain.dialogue import Choice, Inbound, Option, Reply, Start, Text
+from bot.services.conversation.protocol import Flow, OptionValue, decode
+from bot.services.conversation.state import Conversation
 from bot.services.engine import DialogueEngine
 from tests.fakes import FakeCardIndex, FakeClock, FakeStore, FakeUnitOfWork
+
+V = TypeVar("V", bound=OptionValue)
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
@@ -119,6 +124,38 @@ class ChatDriver:
     def text(self) -> str:
         """Text of the last replies."""
         return "\n".join(reply.text for reply in self.last)
+
+    @property
+    def conversation(self) -> Conversation:
+        """The stored conversation of this user, as the engine reads it."""
+        conversation = self.engine.conversation(self.channel, self.user)
+        assert conversation is not None, "the user has not written yet"
+        return conversation
+
+    @property
+    def flow(self) -> Flow:
+        """The step the stored conversation is in."""
+        return self.conversation.flow
+
+    @property
+    def keys(self) -> list[str]:
+        """The text keys the last replies were worded from (not their wording)."""
+        return [reply.key for reply in self.last if reply.key]
+
+    @property
+    def values(self) -> list[OptionValue]:
+        """The typed values of the options offered by the last replies."""
+        decoded = [decode(option.id) for option in self.options]
+        assert all(value is not None for value in decoded), "an offered id does not decode"
+        return [value for value in decoded if value is not None]
+
+    def offered(self, kind: type[V]) -> list[V]:
+        """The offered options of one kind, as typed values."""
+        return [value for value in self.values if isinstance(value, kind)]
+
+    def choose(self, value: OptionValue) -> str:
+        """Press the option of a typed value (it need not be offered: a forged press)."""
+        return self.send(Choice(value.id))
 
     def answer(self, value: int) -> str:
         """Press the button of a 1-5 answer to the statement on screen."""

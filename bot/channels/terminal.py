@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from rich.console import Console
 from rich.text import Text as RichText
 
-from bot.domain.dialogue import Inbound, Option, Reply, Start, Text
+from bot.domain.dialogue import Inbound, Layout, Option, Reply, Start, Text
 from bot.domain.framework import Language, Role
+from bot.domain.health import ResourceState, ResourceStatus
 from bot.services.engine import DialogueEngine
 
 CHANNEL = "terminal"
+# How long a message waits for the library to finish loading before it is answered without it.
+LOAD_WAIT_SECONDS = 120.0
 log = logging.getLogger(__name__)
+
+
+class Library(Protocol):
+    """The heavy resources behind the coach (card index, emotion model), loading on demand."""
+
+    def warm_up(self, wait: bool = False) -> None:
+        """Start loading them in the background."""
+
+    def statuses(self) -> list[ResourceStatus]:
+        """Where each stands now."""
+
+    def wait_ready(self, timeout: float | None = None) -> list[ResourceStatus]:
+        """Block while any is loading (at most `timeout` seconds)."""
 
 
 class TerminalChat:
@@ -29,6 +44,7 @@ class TerminalChat:
         console: Console,
         image_dir: Path,
         stdin: TextIO | None = None,
+        library: Library | None = None,
     ) -> None:
         self._engine = engine
         self._user = user
@@ -36,26 +52,40 @@ class TerminalChat:
         self._image_dir = image_dir
         self._stdin = stdin or sys.stdin
         self._interactive = self._stdin.isatty() and console.is_terminal
+        self._library = library
+        self._told: set[str] = set()
 
-    def run(
-        self,
-        language: Language | None = None,
-        role: Role | None = None,
-        warm_up: Callable[[], object] | None = None,
-    ) -> int:
+    def run(self, language: Language | None = None, role: Role | None = None) -> int:
         """Greet, then answer every line until end of input; return the exit status."""
         self._exchange(Start(language=language, role=role))
-        if warm_up is not None and self._interactive:
+        if self._library is not None and self._interactive:
             # Load the knowledge base while the person reads and types (not for piped scripts,
             # which may end before the model has finished loading).
-            warm_up()
+            self._library.warm_up()
         while True:
             line = self._read_line()
             if line is None:
                 break
+            self._wait_for_library()
             self._exchange(Text(line))
         self._say(self._engine.text(self._language(), "goodbye"), style="dim")
         return 0
+
+    def _wait_for_library(self) -> None:
+        """While the library loads, say so once and wait, outside any database transaction."""
+        if self._library is None:
+            return
+        statuses = self._library.statuses()
+        if any(status.state is ResourceState.LOADING for status in statuses):
+            self._tell_once("library_loading")
+            statuses = self._library.wait_ready(LOAD_WAIT_SECONDS)
+        if any(s.name == "cards" and s.state is ResourceState.FAILED for s in statuses):
+            self._tell_once("library_unavailable")
+
+    def _tell_once(self, key: str) -> None:
+        if key not in self._told:
+            self._told.add(key)
+            self._say(self._engine.text(self._language(), key), style="dim")
 
     def _read_line(self) -> str | None:
         prompt = f"{self._engine.text(self._language(), 'you')} › "
@@ -75,8 +105,10 @@ class TerminalChat:
     def _exchange(self, event: Inbound) -> None:
         try:
             replies = self._engine.handle(CHANNEL, self._user, event)
-        except Exception:
-            log.exception("engine failed on a terminal event")
+        except Exception as error:
+            # One line in the log, the details at DEBUG; the person gets a sentence, not a trace.
+            log.error("engine failed on a terminal event: %s", type(error).__name__)
+            log.debug("engine failure", exc_info=error)
             self._say(self._engine.text(self._language(), "internal_error"), style="red")
             return
         for reply in replies:
@@ -87,22 +119,21 @@ class TerminalChat:
             self._say(reply.text, style="cyan")
         png = reply.image.png if reply.image is not None else b""
         if reply.image is not None and png:
-            self._image_dir.mkdir(parents=True, exist_ok=True)
-            path = self._image_dir / reply.image.filename
-            path.write_bytes(png)
-            self._say(
-                self._engine.text(self._language(), "image_saved", path=str(path)), style="dim"
-            )
+            path = self._keep(self._image_dir, reply.image.filename, png)
+            self._say(self._engine.text(self._language(), "image_saved", path=path), style="dim")
         if reply.attachment is not None:
             folder = self._image_dir.parent / "sheets"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / reply.attachment.filename
-            path.write_bytes(reply.attachment.data)
-            self._say(
-                self._engine.text(self._language(), "sheet_saved", path=str(path)), style="dim"
-            )
+            path = self._keep(folder, reply.attachment.filename, reply.attachment.data)
+            self._say(self._engine.text(self._language(), "sheet_saved", path=path), style="dim")
         if reply.options:
-            self._console.print(render_options(reply.options, reply.inline))
+            self._console.print(render_options(reply.options, reply.layout))
+
+    @staticmethod
+    def _keep(folder: Path, filename: str, data: bytes) -> str:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / filename
+        path.write_bytes(data)
+        return str(path)
 
     def _say(self, text: str, style: str) -> None:
         self._console.print(RichText(text, style=style))
@@ -111,9 +142,10 @@ class TerminalChat:
         return self._engine.language_of(CHANNEL, self._user)
 
 
-def render_options(options: tuple[Option, ...], inline: bool) -> RichText:
-    """Show options with the key to type: on one line for a scale, one per line otherwise."""
+def render_options(options: tuple[Option, ...], layout: Layout) -> RichText:
+    """Show options with the key to type: on one line for a scale or a card, else one a line."""
     rendered = RichText()
+    inline = layout is not Layout.LIST
     for index, option in enumerate(options):
         label = option.label.removeprefix(option.key).strip()
         if inline:
@@ -128,13 +160,13 @@ def render_options(options: tuple[Option, ...], inline: bool) -> RichText:
 
 
 def run_chat(
-    build_engine: Callable[[], DialogueEngine],
+    engine: DialogueEngine,
     user: str,
     image_dir: Path,
     language: Language | None,
     role: Role | None,
-    warm_up: Callable[[], object] | None = None,
+    library: Library | None = None,
 ) -> int:
     """Start a terminal conversation for one user."""
     console = Console(highlight=False, soft_wrap=False)
-    return TerminalChat(build_engine(), user, console, image_dir).run(language, role, warm_up)
+    return TerminalChat(engine, user, console, image_dir, library=library).run(language, role)

@@ -43,7 +43,6 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
     try:
         user = args.user or getpass.getuser()
         images = settings.data_dir / "images"
-        engine = services.engine
-        return run_chat(lambda: engine, user, images, args.lang, args.role, services.warm_up)
+        return run_chat(services.engine, user, images, args.lang, args.role, services)
     finally:
         services.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.domain.framework import Language, Role
@@ -39,11 +40,42 @@ Inbound = Start | Text | Choice
 
 @dataclass(frozen=True)
 class Option:
-    """A choice offered to the user: `id` comes back in a Choice, `key` can be typed instead."""
+    """A choice offered to the user: `id` comes back in a Choice, `key` can be typed instead.
+
+    `stays`: the option still works after later screens while it is in view (a card's "read
+    more" and "save", an exercise's buttons): its key can still be typed and a channel keeps its
+    button. `group`: options of one group belong together (the points of a scale, one card's
+    buttons); a channel may put each group on its own row.
+    """
 
     id: str
     label: str
     key: str
+    stays: bool = False
+    group: int = 0
+
+
+class Layout(StrEnum):
+    """How a channel should lay out a reply's options."""
+
+    LIST = "list"  # one option per line (a menu)
+    SCALE = "scale"  # group 0 is a scale answered in one tap (1-5); other groups below it
+    CARDS = "cards"  # card previews: each group is one card's buttons, numbered by the group
+
+
+class ReplyKind(StrEnum):
+    """What a reply is, for channels that show some kinds differently."""
+
+    MESSAGE = "message"
+    STALE = "stale"  # the notice for an outdated or forged button (a channel may show it briefly)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a step stands in its sequence: statement 4 of 10, step 2 of 6."""
+
+    number: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -75,16 +107,25 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
-    """One outbound message: plain text, optional options and image."""
+    """One outbound message: plain text, optional options and image, and display hints.
+
+    The hints tell a channel how to show the reply without reading its text or option ids:
+    `layout` (a menu, a scale, card previews), `progress` (statement n of m), `replaces_pressed`
+    (this reply is the next step of the one whose button was just pressed: a channel may turn
+    that message into this one) with `echo` (what was just answered, to keep in view).
+    """
 
     text: str
     options: tuple[Option, ...] = ()
     image: Image | None = None
     attachment: Attachment | None = None
-    # Options of one row on a phone (Likert answers) rather than one per line.
-    inline: bool = False
-    # "stale" marks the notice sent for an outdated or forged button (channels may show it briefly).
-    kind: str = ""
+    layout: Layout = Layout.LIST
+    kind: ReplyKind = ReplyKind.MESSAGE
+    progress: Progress | None = None
+    replaces_pressed: bool = False
+    echo: str = ""
+    # The text key the reply was worded from, when it is one: for logs and tests, never shown.
+    key: str = ""
 
 
 @dataclass

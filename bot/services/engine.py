@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.domain.content import Content
-from bot.domain.dialogue import Inbound, Reply, Start, User
+from bot.domain.dialogue import Choice, Inbound, Reply, Start, User
 from bot.domain.framework import Language
-from bot.services import router
+from bot.services.conversation import router
+from bot.services.conversation.protocol import decode
+from bot.services.conversation.state import Conversation, Shown
+from bot.services.conversation.turn import Turn
 from bot.services.ports import CardIndex, ChartRenderer, Clock, EmotionDetector, UnitOfWork
-from bot.services.turn import Turn
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """The option a button press chose, as it was shown (for the channel to mark it)."""
+
+    label: str
+    stays: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The replies to one event, and for a button press, what the pressed option was."""
+
+    replies: list[Reply]
+    pressed: Pressed | None = None
 
 
 class DialogueEngine:
@@ -57,6 +76,17 @@ class DialogueEngine:
         `language_hint` is the channel's guess of the language (Telegram's language_code), used
         to greet a new user in it; `deep_link` the channel's prefix for invitation links.
         """
+        return self.respond(channel, external_id, event, language_hint, deep_link).replies
+
+    def respond(
+        self,
+        channel: str,
+        external_id: str,
+        event: Inbound,
+        language_hint: Language | None = None,
+        deep_link: str | None = None,
+    ) -> Outcome:
+        """Handle one event like `handle`, and tell which option a button press chose."""
         with self._unit_of_work() as uow:
             user = uow.users.find(channel, external_id)
             if user is None:
@@ -72,10 +102,17 @@ class DialogueEngine:
                 trainer_allowlist=self._trainer_allowlist,
                 deep_link=deep_link,
             )
+            pressed = _pressed(turn, event)
             replies = router.handle(turn, event)
             uow.users.save(user)
             uow.commit()
-        return replies
+        return Outcome(replies, pressed)
+
+    def conversation(self, channel: str, external_id: str) -> Conversation | None:
+        """Where a user's conversation stands (None for someone who never wrote), read-only."""
+        with self._unit_of_work() as uow:
+            user = uow.users.find(channel, external_id)
+        return Conversation.from_json(user.state) if user is not None else None
 
     def language_of(self, channel: str, external_id: str) -> Language:
         """Return the language a user speaks with the coach (the default for unknown users)."""
@@ -96,3 +133,11 @@ class DialogueEngine:
         )
         user.language_confirmed = language_hint is not None
         return user
+
+
+def _pressed(turn: Turn, event: Inbound) -> Pressed | None:
+    """The option a press chose, if it was on screen and the id is one of ours."""
+    if not isinstance(event, Choice) or decode(event.option_id) is None:
+        return None
+    shown: Shown | None = turn.conversation.shown_option(event.option_id)
+    return Pressed(shown.label, shown.stays) if shown is not None else None

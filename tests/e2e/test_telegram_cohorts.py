@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from bot.adapters.charts.renderer import MatplotlibCharts
 from bot.adapters.db import database
 from bot.domain.content import Content
+from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
-from bot.services.nudges import ReminderService
 from tests.e2e.test_telegram import _button, _exchange, _press, _run, _settle, polling_bot
 from tests.fake_telegram import FakeBotApi
 from tests.fakes import FakeCardIndex, FakeClock
@@ -55,7 +55,7 @@ async def _cohort_with_trainees(fake: FakeBotApi, checks: bool = False) -> str:
     await _press(fake, "role:trainer", TRAINER)
     await _exchange(fake, "/trainer", TRAINER)
     await _exchange(fake, "Tom Martin", TRAINER)
-    await _press(fake, "cohnew:", TRAINER)
+    await _press(fake, "cohnew", TRAINER)
     created = await _exchange(fake, "Buyers 2027", TRAINER)
     found = LINK.search(created)
     assert found, created
@@ -79,9 +79,9 @@ async def _assign(fake: FakeBotApi) -> None:
     await _press(fake, "coasg:", TRAINER)
     await _press(fake, "asgreg:temperance", TRAINER)
     await _press(fake, "asgcard:", TRAINER)
-    await _press(fake, "asgto:all", TRAINER)
+    await _press(fake, "asgto:0", TRAINER)
     await _press(fake, "asgdue:7", TRAINER)
-    done = await _press(fake, "asgnote:skip", TRAINER)
+    done = await _press(fake, "asgnote", TRAINER)
     assert "given to 3 trainee(s)" in done
 
 

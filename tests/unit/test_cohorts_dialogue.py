@@ -12,8 +12,8 @@ from bot.domain.cards import Card
 from bot.domain.cohorts import CODE_LENGTH
 from bot.domain.content import Content
 from bot.domain.dialogue import Choice, Start, Text
+from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
-from bot.services.nudges import ReminderService
 from tests.conftest import ChatDriver
 from tests.fakes import FakeCardIndex, FakeCharts, FakeClock, FakeStore, FakeUnitOfWork
 

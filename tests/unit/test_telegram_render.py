@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.telegram.render import keyboard, merge_cards, merge_texts, split_text
-from bot.domain.dialogue import Attachment, Option, Reply
+from bot.domain.dialogue import Attachment, Layout, Option, Reply
 
 
 def test_plain_texts_join_the_next_message_with_its_buttons() -> None:
@@ -25,9 +25,9 @@ def test_files_and_trailing_texts_keep_their_own_messages() -> None:
 def test_a_scale_is_one_row_and_other_buttons_follow() -> None:
     options = (
         *tuple(Option(f"ans:1:0:{v}", str(v), str(v)) for v in range(1, 6)),
-        Option("back:1", "← back", "b"),
+        Option("back:1", "← back", "b", group=1),
     )
-    rows = keyboard(Reply(text="1/10", options=options, inline=True))
+    rows = keyboard(Reply(text="1/10", options=options, layout=Layout.SCALE))
     assert rows is not None
     assert [len(row) for row in rows.inline_keyboard] == [5, 1]
 
@@ -40,10 +40,10 @@ def test_every_part_of_a_long_text_fits_telegram() -> None:
 def test_card_previews_travel_as_one_message_with_a_numbered_row_per_card() -> None:
     def card(number: int) -> Reply:
         options = (
-            Option(f"card:c{number}", "Read more", f"m{number}"),
-            Option(f"save:c{number}", "Save", f"s{number}"),
+            Option(f"card:c{number}", "Read more", f"m{number}", stays=True, group=number),
+            Option(f"save:c{number}", "Save", f"s{number}", stays=True, group=number),
         )
-        return Reply(text=f"{number}. Title {number}", options=options, inline=True)
+        return Reply(text=f"{number}. Title {number}", options=options, layout=Layout.CARDS)
 
     offer = Reply(text="Make it your focus?", options=(Option("focus:x", "Yes", "f"),))
     merged = merge_texts(

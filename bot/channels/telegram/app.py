@@ -11,8 +11,8 @@ from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
-from bot.services.nudges import ReminderService
 
 from .handlers import TelegramContext, on_callback, on_error, on_message, send_due_reminders
 from .ratelimit import PriorityRateLimiter

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -15,19 +14,16 @@ from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.domain.dialogue import Choice, Inbound, Reply, Start, Text
+from bot.domain.dialogue import Choice, Inbound, Reply, ReplyKind, Start, Text
 from bot.domain.framework import Language, as_language
-from bot.services.engine import DialogueEngine
-from bot.services.nudges import ReminderService
+from bot.services.cohorts.nudges import ReminderService
+from bot.services.engine import DialogueEngine, Outcome, Pressed
 
 from . import render
 
 CHANNEL = "telegram"
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
-# Buttons whose message keeps its keyboard after a press (a card can be read, then saved).
-REUSABLE_BUTTONS = ("card:", "save:")
-QUESTION_NUMBER = re.compile(r"(?m)^(\d+/\d+) ·")
 DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 
 
@@ -99,8 +95,8 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not await _admitted(services, user.id, message, context):
         return
     event = event_from_text(message.text or "", user.language_code)
-    replies = await _handle(services, user.id, event, user.language_code, _deep_link(context.bot))
-    await send_replies(context.bot, message.chat_id, replies)
+    outcome = await _handle(services, user.id, event, user.language_code, _deep_link(context.bot))
+    await send_replies(context.bot, message.chat_id, outcome.replies)
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -112,51 +108,42 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not services.flood.allow(query.from_user.id):
         await query.answer()
         return
-    replies = await _handle(
+    outcome = await _handle(
         services,
         query.from_user.id,
         Choice(query.data or ""),
         query.from_user.language_code,
         _deep_link(context.bot),
     )
-    stale = [reply for reply in replies if reply.kind == "stale"]
+    stale = [reply for reply in outcome.replies if reply.kind is ReplyKind.STALE]
+    fresh = [reply for reply in outcome.replies if reply.kind is not ReplyKind.STALE]
     # The spinner on the button and the answer on screen go out together, not one after the other.
     answering = asyncio.create_task(query.answer(text=stale[0].text[:190] if stale else None))
-    in_place = not stale and await _next_question_in_place(query, replies)
+    in_place = not stale and await _next_step_in_place(query, fresh)
     await answering
     if in_place:
         return
-    if not stale:
-        await _show_choice(query)
+    if not stale and outcome.pressed is not None:
+        await _show_choice(query, outcome.pressed)
     target = query.message if isinstance(query.message, Message) else None
     if target is not None:
-        fresh = [reply for reply in replies if reply.kind != "stale"]
         await send_replies(context.bot, target.chat_id, fresh)
 
 
-async def _next_question_in_place(query: CallbackQuery, replies: list[Reply]) -> bool:
-    """During a self-check, turn the answered question into the next one: one edit per tap.
+async def _next_step_in_place(query: CallbackQuery, replies: list[Reply]) -> bool:
+    """Turn the pressed message into the next step when the reply says it follows it.
 
-    The message then reads "4/10 → 3" above the next statement, so the chosen answer stays
-    visible, the chat does not fill with forty messages, and each tap costs one API call.
+    During a self-check the message then reads "✓ 4/10 → 3" above the next statement: the
+    chosen answer stays visible, the chat does not fill with forty messages, and each tap
+    costs one API call.
     """
     message = query.message
-    data = query.data or ""
-    question = replies[0] if len(replies) == 1 else None
-    if (
-        not isinstance(message, Message)
-        or not data.startswith(("ans:", "back:"))
-        or question is None
-    ):
+    step = replies[0] if len(replies) == 1 else None
+    if not isinstance(message, Message) or step is None or not step.replaces_pressed:
         return False
-    if not any(option.id.startswith("ans:") for option in question.options):
-        return False
-    label = _pressed_label(message.reply_markup, data)
-    numbers = QUESTION_NUMBER.findall(message.text or "")
-    header = numbers[-1] if numbers else ""
-    done = f"✓ {header} → {label}\n" if label and data.startswith("ans:") else ""
+    text = f"{step.echo}\n{step.text}" if step.echo else step.text
     try:
-        await message.edit_text(done + question.text, reply_markup=render.keyboard(question))
+        await message.edit_text(text, reply_markup=render.keyboard(step))
     except BadRequest as error:
         log.debug("could not turn the question in place: %s", error)
         return False
@@ -180,12 +167,12 @@ async def _handle(
     event: Inbound,
     language_code: str | None,
     deep_link: str | None,
-) -> list[Reply]:
+) -> Outcome:
     # One user's updates are handled in order; different users run side by side.
     hint: Language | None = as_language(language_code)
     async with services.locks[user_id]:
         return await asyncio.to_thread(
-            services.engine.handle, CHANNEL, str(user_id), event, hint, deep_link
+            services.engine.respond, CHANNEL, str(user_id), event, hint, deep_link
         )
 
 
@@ -198,30 +185,15 @@ def _deep_link(bot: Bot) -> str | None:
     return f"https://t.me/{username}?start=" if username else None
 
 
-async def _show_choice(query: CallbackQuery) -> None:
-    """Show the pressed answer under the question and remove its buttons."""
+async def _show_choice(query: CallbackQuery, pressed: Pressed) -> None:
+    """Show the pressed option under its message and remove the buttons (unless they stay)."""
     message = query.message
-    if (
-        not isinstance(message, Message)
-        or message.text is None
-        or (query.data or "").startswith(REUSABLE_BUTTONS)
-    ):
+    if not isinstance(message, Message) or message.text is None or pressed.stays:
         return
-    label = _pressed_label(message.reply_markup, query.data or "")
     try:
-        await message.edit_text(
-            f"{message.text}\n→ {label}" if label else message.text, reply_markup=None
-        )
+        await message.edit_text(f"{message.text}\n→ {pressed.label}", reply_markup=None)
     except BadRequest as error:  # already edited, or too old to edit: nothing to show
         log.debug("could not edit the pressed message: %s", error)
-
-
-def _pressed_label(markup: InlineKeyboardMarkup | None, data: str) -> str | None:
-    for row in markup.inline_keyboard if markup else ():
-        for button in row:
-            if button.callback_data == data:
-                return button.text
-    return None
 
 
 async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:

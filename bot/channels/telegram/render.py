@@ -7,34 +7,28 @@ from io import BytesIO
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
-from bot.domain.dialogue import Reply
+from bot.domain.dialogue import Layout, Reply
 
 MAX_TEXT = 4096  # Telegram's limit for one message
 MAX_CAPTION = 1024
 SHORT_LABEL = 18  # labels up to this length go two per row
 
 
-CARD_BUTTONS = ("card:", "save:")
-
-
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Inline buttons for the reply's options: one row for a scale, otherwise one or two a row."""
+    """Inline buttons laid out from the reply's hints: a scale in one row, a row per card."""
     if not reply.options:
         return None
-    if _is_cards(reply) and len(reply.options) > 2:
+    if reply.layout is Layout.CARDS and len(reply.options) > 2:
         return _card_rows(reply)
     buttons = [
         InlineKeyboardButton(option.label, callback_data=option.id) for option in reply.options
     ]
-    if reply.inline:
-        scale = [
-            b
-            for b, o in zip(buttons, reply.options, strict=True)
-            if o.id.startswith(("ans:", "mood:", "debrief:"))
-        ]
-        others = [b for b in buttons if b not in scale]
-        rows = [scale, others] if others else [scale]
-        return InlineKeyboardMarkup([row for row in rows if row])
+    if reply.layout is Layout.SCALE:
+        # The scale (group 0) on one row, the other buttons (back, skip) below it.
+        groups: dict[int, list[InlineKeyboardButton]] = {}
+        for button, option in zip(buttons, reply.options, strict=True):
+            groups.setdefault(option.group, []).append(button)
+        return InlineKeyboardMarkup([groups[group] for group in sorted(groups)])
     if all(len(option.label) <= SHORT_LABEL for option in reply.options):
         return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
     return InlineKeyboardMarkup([[button] for button in buttons])
@@ -103,20 +97,21 @@ def merge_cards(replies: list[Reply]) -> list[Reply]:
 
 def _is_cards(reply: Reply) -> bool:
     return (
-        bool(reply.options)
+        reply.layout is Layout.CARDS
+        and bool(reply.options)
         and reply.image is None
         and reply.attachment is None
-        and all(option.id.startswith(CARD_BUTTONS) for option in reply.options)
     )
 
 
 def _card_rows(reply: Reply) -> InlineKeyboardMarkup:
-    # Each card's buttons on their own row, named by the card's number ("m2" -> "2 · Read more").
-    rows: dict[str, list[InlineKeyboardButton]] = {}
+    # Each card's buttons on their own row, named by the card's number: "2 · Read more".
+    rows: dict[int, list[InlineKeyboardButton]] = {}
     for option in reply.options:
-        number = option.key.lstrip("ms") or "?"
-        label = f"{number} · {option.label}"
-        rows.setdefault(number, []).append(InlineKeyboardButton(label, callback_data=option.id))
+        label = f"{option.group} · {option.label}"
+        rows.setdefault(option.group, []).append(
+            InlineKeyboardButton(label, callback_data=option.id)
+        )
     return InlineKeyboardMarkup(list(rows.values()))
 
 

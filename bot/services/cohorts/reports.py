@@ -1,37 +1,20 @@
-"""Reports: a cohort for its trainer (text, chart, CSV), and each user's own charts."""
+"""A cohort's report for its trainer: text, chart and CSV, over consenting trainees only."""
 
 from __future__ import annotations
 
 import csv
 import io
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.charts import BarChart, LineChart, RadarChart, Series
+from bot.domain.charts import BarChart, Series
 from bot.domain.cohorts import Assignment, Cohort, Membership, may_show_averages, visible_members
 from bot.domain.dialogue import Attachment, Image
 from bot.domain.framework import Framework, Language
 from bot.domain.messages import Messages
 from bot.domain.progress import AssessmentResult
+from bot.services.pictures import guarded_image
 from bot.services.ports import CardIndex, ChartRenderer, UnitOfWork
-
-LINE_CHART_RESULTS = 8
-log = logging.getLogger(__name__)
-
-
-def _guarded(draw: Callable[[], bytes]) -> Callable[[], bytes]:
-    """A drawing that logs its failure and gives no bytes (channels then skip the picture)."""
-
-    def drawn() -> bytes:
-        try:
-            return draw()
-        except Exception:  # a chart is a bonus: the figures are in the text already
-            log.exception("could not draw a chart")
-            return b""
-
-    return drawn
 
 
 @dataclass(frozen=True)
@@ -192,7 +175,7 @@ def report_chart(
         y_label=messages.text(language, "chart_score"),
     )
     caption = messages.text(language, "chart_cohort_caption", count=len(report.with_results))
-    return Image(_guarded(lambda: charts.bars(chart)), f"cohort-{report.cohort.id}.png", caption)
+    return guarded_image(lambda: charts.bars(chart), f"cohort-{report.cohort.id}.png", caption)
 
 
 CSV_COLUMNS = ("trainee", "joined", "last_result", "exercises_given", "exercises_done", "overdue")
@@ -219,65 +202,3 @@ def report_csv(report: CohortReport, cards: CardIndex | None, language: Language
     safe = "".join(ch if ch.isalnum() else "-" for ch in report.cohort.name).strip("-")[:40]
     filename = f"cohort-{safe or report.cohort.id}.csv"
     return Attachment(buffer.getvalue().encode("utf-8"), filename, "text/csv")
-
-
-# --- a user's own charts ------------------------------------------------------------------------
-
-
-def radar_image(
-    history: list[AssessmentResult],
-    framework: Framework,
-    messages: Messages,
-    language: Language,
-    charts: ChartRenderer,
-) -> Image | None:
-    """The latest result on the five registers, the previous one faded behind it."""
-    if not history:
-        return None
-    latest = history[-1]
-    previous = history[-2] if len(history) > 1 else None
-    registers = [r.id for r in framework.registers]
-    chart = RadarChart(
-        title=messages.text(language, "chart_radar_title"),
-        labels=tuple(framework.register(r).name.in_(language) for r in registers),
-        current=_series(latest, registers),
-        previous=_series(previous, registers) if previous else None,
-    )
-    caption = messages.text(language, "chart_radar_caption")
-    return Image(_guarded(lambda: charts.radar(chart)), "registers.png", caption)
-
-
-def lines_image(
-    history: list[AssessmentResult],
-    framework: Framework,
-    messages: Messages,
-    language: Language,
-    charts: ChartRenderer,
-) -> Image | None:
-    """Each register over the last results; None before there are two."""
-    shown = history[-LINE_CHART_RESULTS:]
-    if len(shown) < 2:
-        return None
-    chart = LineChart(
-        title=messages.text(language, "chart_lines_title"),
-        x_labels=tuple(r.completed_at.strftime("%Y-%m-%d") for r in shown),
-        series=tuple(
-            Series(
-                register.name.in_(language), tuple(r.scores.registers[register.id] for r in shown)
-            )
-            for register in framework.registers
-        ),
-        y_label=messages.text(language, "chart_score"),
-    )
-    return Image(
-        _guarded(lambda: charts.lines(chart)),
-        "progress.png",
-        messages.text(language, "chart_lines_caption"),
-    )
-
-
-def _series(result: AssessmentResult, registers: list[str]) -> Series:
-    return Series(
-        result.completed_at.strftime("%Y-%m-%d"),
-        tuple(result.scores.registers[r] for r in registers),
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.domain.cards import Card
@@ -16,15 +17,35 @@ from bot.domain.cohorts import (
     parse_due,
     visible_members,
 )
-from bot.domain.dialogue import Option, Reply
-from bot.domain.retrieval import QueryError, SearchUnavailableError, TagFilter
-from bot.services import reminders
-from bot.services.turn import Turn
+from bot.domain.dialogue import Option, Reply, ReplyKind
+from bot.services.conversation import core
+from bot.services.conversation.options import (
+    AssignCard,
+    AssignDue,
+    AssignExercise,
+    AssignRegister,
+    AssignTo,
+    AssignWithoutNote,
+    CohortExport,
+    CohortReport,
+    NewCohort,
+    RevokeCode,
+    RotateCode,
+    ShowCohort,
+    TrainerHome,
+)
+from bot.services.conversation.protocol import Flow
+from bot.services.conversation.steps import AssignStep, CohortStep
+from bot.services.conversation.turn import Turn
+from bot.services.knowledge import search
+
+from . import reminders
 
 MAX_TRAINEES_LISTED = 20
 MAX_TRAINEE_BUTTONS = 12
 EXERCISES_OFFERED = 6
 DUE_CHOICES = (3, 7, 14)
+EVERYONE = 0
 
 
 def may_train(turn: Turn) -> bool:
@@ -38,9 +59,14 @@ def home(turn: Turn) -> list[Reply]:
     if not may_train(turn):
         return [turn.reply("trainer_not_allowed")]
     if turn.uow.cohorts.trainer_name(turn.user_id) is None:
-        turn.go("trainer_name")
+        turn.go(Flow.TRAINER_NAME)
         return [turn.reply("trainer_intro"), turn.reply("trainer_ask_name")]
     return list_cohorts(turn)
+
+
+def name_prompt(turn: Turn) -> list[Reply]:
+    """The question of the trainer's display name, again."""
+    return [turn.reply("trainer_ask_name")]
 
 
 def set_name(turn: Turn, text: str) -> list[Reply]:
@@ -54,26 +80,31 @@ def set_name(turn: Turn, text: str) -> list[Reply]:
 
 def list_cohorts(turn: Turn) -> list[Reply]:
     """The trainer's cohorts as buttons, and the button to create one."""
-    turn.go("trainer")
+    turn.go(Flow.TRAINER)
     cohorts = turn.uow.cohorts.of_trainer(turn.user_id)
     options = [
-        Option(
-            id=f"coh:{cohort.id}",
-            label=turn.t("cohort_button", name=cohort.name, count=_active_count(turn, cohort)),
-            key=str(number),
+        turn.option(
+            ShowCohort(_id(cohort)),
+            turn.t("cohort_button", name=cohort.name, count=_active_count(turn, cohort)),
+            str(number),
         )
         for number, cohort in enumerate(cohorts, start=1)
     ]
-    options.append(Option(id="cohnew:", label=turn.t("cohort_new"), key="n"))
+    options.append(turn.option(NewCohort(), turn.t("cohort_new"), "n"))
     key = "trainer_cohorts" if cohorts else "trainer_no_cohort"
-    return [Reply(text=turn.t(key, count=len(cohorts)), options=tuple(options))]
+    return [turn.reply(key, options=tuple(options), count=len(cohorts))]
 
 
-def ask_cohort_name(turn: Turn) -> list[Reply] | None:
+def ask_cohort_name(turn: Turn, _choice: NewCohort) -> list[Reply] | None:
     """Start creating a cohort by asking its name."""
     if not may_train(turn) or turn.uow.cohorts.trainer_name(turn.user_id) is None:
         return None
-    turn.go("cohort_name")
+    turn.go(Flow.COHORT_NAME)
+    return cohort_name_prompt(turn)
+
+
+def cohort_name_prompt(turn: Turn) -> list[Reply]:
+    """The question of the new cohort's name, again."""
     return [turn.reply("cohort_ask_name")]
 
 
@@ -88,11 +119,9 @@ def create_cohort(turn: Turn, text: str) -> list[Reply]:
     return [turn.reply("cohort_created", name=name), *show_cohort(turn, cohort)]
 
 
-def own_cohort(turn: Turn, argument: str) -> Cohort | None:
+def own_cohort(turn: Turn, cohort_id: int) -> Cohort | None:
     """The cohort an option names, only if this user is its trainer."""
-    if not argument.isdigit():
-        return None
-    cohort = turn.uow.cohorts.get(int(argument))
+    cohort = turn.uow.cohorts.get(cohort_id)
     if cohort is None or not is_trainer_of(turn.user_id, cohort):
         return None
     return cohort
@@ -100,21 +129,28 @@ def own_cohort(turn: Turn, argument: str) -> Cohort | None:
 
 def refuse(turn: Turn) -> list[Reply]:
     """Answer an attempt on a cohort that is not the user's, without saying more."""
-    return [Reply(text=turn.t("cohort_refused"), kind="stale")]
+    return [turn.reply("cohort_refused", kind=ReplyKind.STALE)]
 
 
 def show_cohort(turn: Turn, cohort: Cohort) -> list[Reply]:
     """A cohort at a glance: invitation, trainees who consented, and what the trainer can do."""
-    assert cohort.id is not None
-    turn.go("cohort", cohort=cohort.id)
-    members = visible_members(turn.uow.cohorts.members(cohort.id))
+    cohort_id = _id(cohort)
+    turn.go(Flow.COHORT, CohortStep(cohort_id))
+    members = visible_members(turn.uow.cohorts.members(cohort_id))
     lines = [turn.t("cohort_title", name=cohort.name, count=len(members))]
     lines.append(_invitation(turn, cohort))
     if members:
         names = ", ".join(m.display_name for m in members[:MAX_TRAINEES_LISTED])
         more = len(members) - MAX_TRAINEES_LISTED
         lines.append(turn.t("cohort_trainees", names=names + (f" (+{more})" if more > 0 else "")))
-    return [Reply(text="\n\n".join(lines), options=_cohort_options(turn, cohort))]
+    return [Reply("\n\n".join(lines), _cohort_options(turn, cohort), key="cohort_title")]
+
+
+def cohort_prompt(turn: Turn) -> list[Reply]:
+    """The cohort on screen again (the menu if it is no longer the user's)."""
+    step = turn.data(CohortStep)
+    cohort = own_cohort(turn, step.cohort) if step else None
+    return show_cohort(turn, cohort) if cohort else core.menu(turn)
 
 
 def _invitation(turn: Turn, cohort: Cohort) -> str:
@@ -127,20 +163,23 @@ def _invitation(turn: Turn, cohort: Cohort) -> str:
 
 
 def _cohort_options(turn: Turn, cohort: Cohort) -> tuple[Option, ...]:
-    cid = cohort.id
+    cid = _id(cohort)
+    actions: list[
+        tuple[AssignExercise | CohortReport | CohortExport | RotateCode | RevokeCode, str]
+    ]
     actions = [
-        ("coasg", "cohort_assign"),
-        ("corep", "cohort_report"),
-        ("coexp", "cohort_export"),
-        ("corot", "cohort_rotate" if cohort.code else "cohort_reopen"),
+        (AssignExercise(cid), "cohort_assign"),
+        (CohortReport(cid), "cohort_report"),
+        (CohortExport(cid), "cohort_export"),
+        (RotateCode(cid), "cohort_rotate" if cohort.code else "cohort_reopen"),
     ]
     if cohort.code:
-        actions.append(("corev", "cohort_revoke"))
+        actions.append((RevokeCode(cid), "cohort_revoke"))
     options = [
-        Option(id=f"{verb}:{cid}", label=turn.t(key), key=str(number))
-        for number, (verb, key) in enumerate(actions, start=1)
+        turn.option(value, turn.t(key), str(number))
+        for number, (value, key) in enumerate(actions, start=1)
     ]
-    options.append(Option(id="trainer:", label=turn.t("cohort_all"), key="0"))
+    options.append(turn.option(TrainerHome(), turn.t("cohort_all"), "0"))
     return tuple(options)
 
 
@@ -166,8 +205,12 @@ def _unused_code(turn: Turn) -> str:
 
 
 def _active_count(turn: Turn, cohort: Cohort) -> int:
-    assert cohort.id is not None
-    return len(visible_members(turn.uow.cohorts.members(cohort.id)))
+    return len(visible_members(turn.uow.cohorts.members(_id(cohort))))
+
+
+def _id(cohort: Cohort) -> int:
+    assert cohort.id is not None  # cohorts from the repository always have their id
+    return cohort.id
 
 
 # --- assigning an exercise: register -> card -> who -> due date -> note -----------------------
@@ -175,146 +218,152 @@ def _active_count(turn: Turn, cohort: Cohort) -> int:
 
 def start_assignment(turn: Turn, cohort: Cohort) -> list[Reply]:
     """Ask which register the exercise should work on (or typed keywords)."""
-    turn.go("assign", cohort=cohort.id)
-    registers = turn.content.framework.registers
+    turn.go(Flow.ASSIGN, AssignStep(_id(cohort)))
+    return _register_question(turn)
+
+
+def _register_question(turn: Turn) -> list[Reply]:
     options = tuple(
-        Option(id=f"asgreg:{r.id}", label=r.name.in_(turn.user.language), key=str(number))
-        for number, r in enumerate(registers, start=1)
+        turn.option(AssignRegister(r.id), r.name.in_(turn.user.language), str(number))
+        for number, r in enumerate(turn.content.framework.registers, start=1)
     )
-    return [Reply(text=turn.t("assign_pick_register"), options=options)]
+    return [turn.reply("assign_pick_register", options=options)]
 
 
-def exercises_for_register(turn: Turn, register: str) -> list[Reply] | None:
+def exercises_for_register(turn: Turn, choice: AssignRegister) -> list[Reply] | None:
     """Offer the exercise cards of a register."""
-    if turn.flow != "assign" or register not in {r.id for r in turn.content.framework.registers}:
+    step = turn.data(AssignStep)
+    registers = {r.id for r in turn.content.framework.registers}
+    if step is None or choice.register not in registers:
         return None
-    name = turn.content.framework.register(register).name.in_(turn.user.language)
-    return _offer_exercises(turn, name, [f"register:{register}"])
-
-
-def exercises_for_words(turn: Turn, text: str) -> list[Reply]:
-    """Offer the exercise cards closest to typed keywords."""
-    return _offer_exercises(turn, text, [])
+    name = turn.content.framework.register(choice.register).name.in_(turn.user.language)
+    return _offer_exercises(turn, name, [f"register:{choice.register}"])
 
 
 def _offer_exercises(turn: Turn, query: str, tags: list[str]) -> list[Reply]:
     cards = exercise_cards(turn, query, tags, EXERCISES_OFFERED)
     if not cards:
-        return [turn.reply("assign_no_exercise"), *start_assignment(turn, _cohort_in_state(turn))]
+        return [turn.reply("assign_no_exercise"), *_register_question(turn)]
     options = tuple(
-        Option(id=f"asgcard:{card.id}", label=card.text(turn.user.language).title, key=str(n))
+        turn.option(AssignCard(card.id), card.text(turn.user.language).title, str(n))
         for n, card in enumerate(cards, start=1)
     )
-    return [Reply(text=turn.t("assign_pick_card"), options=options)]
+    return [turn.reply("assign_pick_card", options=options)]
 
 
 def exercise_cards(turn: Turn, query: str, tags: list[str], k: int) -> list[Card]:
     """Exercise cards matching a query and tags (empty when the knowledge base is down)."""
-    if turn.cards is None:
-        return []
-    try:
-        hits = turn.cards.search(
-            query, turn.user.language, k=k, tags=TagFilter.parse(["kind:exercise", *tags])
-        )
-    except (QueryError, SearchUnavailableError):
-        return []
-    return [hit.card for hit in hits]
+    return search.cards(turn, query, k, ["kind:exercise", *tags])
 
 
-def choose_card(turn: Turn, card_id: str) -> list[Reply] | None:
+def choose_card(turn: Turn, choice: AssignCard) -> list[Reply] | None:
     """Remember the exercise and ask who gets it."""
-    card = turn.cards.get(card_id) if turn.cards else None
-    if turn.flow != "assign" or card is None or card.kind != "exercise":
+    step = turn.data(AssignStep)
+    card = search.card(turn, choice.card)
+    if step is None or card is None or card.kind != "exercise":
         return None
-    cohort = _cohort_in_state(turn)
-    assert cohort.id is not None
-    turn.go("assign", cohort=cohort.id, card=card.id)
+    turn.go(Flow.ASSIGN, AssignStep(step.cohort, card=card.id))
     return ask_target(turn)
 
 
 def ask_target(turn: Turn) -> list[Reply]:
     """The whole cohort, or one of its trainees."""
-    cohort = _cohort_in_state(turn)
-    assert cohort.id is not None
-    members = visible_members(turn.uow.cohorts.members(cohort.id))[:MAX_TRAINEE_BUTTONS]
-    options = [Option(id="asgto:all", label=turn.t("assign_to_all"), key="0")]
+    members = _members(turn)[:MAX_TRAINEE_BUTTONS]
+    options = [turn.option(AssignTo(EVERYONE), turn.t("assign_to_all"), "0")]
     options += [
-        Option(id=f"asgto:{m.user_id}", label=m.display_name, key=str(n))
+        turn.option(AssignTo(m.user_id), m.display_name, str(n))
         for n, m in enumerate(members, start=1)
     ]
-    return [Reply(text=turn.t("assign_pick_target"), options=tuple(options))]
+    return [turn.reply("assign_pick_target", options=tuple(options))]
 
 
-def choose_target(turn: Turn, argument: str) -> list[Reply] | None:
+def choose_target(turn: Turn, choice: AssignTo) -> list[Reply] | None:
     """Remember who gets the exercise and ask the due date."""
-    if turn.flow != "assign" or turn.state_value("card") is None:
+    step = turn.data(AssignStep)
+    if step is None or step.card is None:
         return None
-    if argument != "all" and _member(turn, argument) is None:
+    if choice.trainee != EVERYONE and choice.trainee not in {m.user_id for m in _members(turn)}:
         return None
-    turn.user.state = {**turn.user.state, "target": argument}
+    turn.go(Flow.ASSIGN, replace(step, target=choice.trainee))
     return ask_due(turn)
 
 
 def ask_due(turn: Turn) -> list[Reply]:
     """Offer due dates as buttons; a typed date works too."""
     options = [
-        Option(id=f"asgdue:{days}", label=turn.t("assign_due_days", days=days), key=str(n))
+        turn.option(AssignDue(days), turn.t("assign_due_days", days=days), str(n))
         for n, days in enumerate(DUE_CHOICES, start=1)
     ]
-    options.append(Option(id="asgdue:0", label=turn.t("assign_no_due"), key="0"))
-    return [Reply(text=turn.t("assign_pick_due"), options=tuple(options))]
+    options.append(turn.option(AssignDue(0), turn.t("assign_no_due"), "0"))
+    return [turn.reply("assign_pick_due", options=tuple(options))]
 
 
-def choose_due(turn: Turn, argument: str) -> list[Reply] | None:
+def choose_due(turn: Turn, choice: AssignDue) -> list[Reply] | None:
     """Store the due date from a button and ask for a note."""
-    if turn.flow != "assign" or turn.state_value("target") is None or not argument.isdigit():
+    step = turn.data(AssignStep)
+    if step is None or step.target is None:
         return None
-    days = int(argument)
-    due = (turn.now + timedelta(days=days)).isoformat() if days else ""
-    turn.user.state = {**turn.user.state, "due": due}
+    due = (turn.now + timedelta(days=choice.days)).isoformat() if choice.days else ""
+    turn.go(Flow.ASSIGN, replace(step, due=due))
     return ask_note(turn)
 
 
 def ask_note(turn: Turn) -> list[Reply]:
     """Ask an optional note for the trainees."""
-    skip = Option(id="asgnote:skip", label=turn.t("assign_note_skip"), key="0")
-    return [Reply(text=turn.t("assign_ask_note"), options=(skip,))]
+    skip = turn.option(AssignWithoutNote(), turn.t("assign_note_skip"), "0")
+    return [turn.reply("assign_ask_note", options=(skip,))]
 
 
-def skip_note(turn: Turn, _argument: str) -> list[Reply] | None:
+def skip_note(turn: Turn, _choice: AssignWithoutNote) -> list[Reply] | None:
     """Assign without a note."""
-    if turn.flow != "assign" or turn.state_value("due") is None:
-        return None
-    return _assign(turn, "")
+    step = turn.data(AssignStep)
+    return _assign(turn, step, "") if step is not None and step.due is not None else None
 
 
-def on_text(turn: Turn, text: str) -> list[Reply] | None:
+def read_assignment(turn: Turn, text: str) -> list[Reply] | None:
     """Typed text while assigning: keywords, a due date or the note, depending on the step."""
-    if turn.state_value("card") is None:
-        return exercises_for_words(turn, text)
-    if turn.state_value("target") is None:
+    step = turn.data(AssignStep)
+    if step is None or own_cohort(turn, step.cohort) is None:
+        return None
+    if step.card is None:
+        return _offer_exercises(turn, text, [])
+    if step.target is None:
         return [turn.reply("pick_an_option"), *ask_target(turn)]
-    if turn.state_value("due") is None:
+    if step.due is None:
         due = parse_due(text, turn.now)
         if due is None:
             return [turn.reply("assign_due_unknown"), *ask_due(turn)]
-        turn.user.state = {**turn.user.state, "due": due.isoformat()}
+        turn.go(Flow.ASSIGN, replace(step, due=due.isoformat()))
         return ask_note(turn)
-    return _assign(turn, clean_name(text, limit=MAX_NOTE_LENGTH))
+    return _assign(turn, step, clean_name(text, limit=MAX_NOTE_LENGTH))
 
 
-def _assign(turn: Turn, note: str) -> list[Reply]:
-    cohort = _cohort_in_state(turn)
-    target = str(turn.state_value("target"))
-    due_text = str(turn.state_value("due") or "")
+def assignment_prompt(turn: Turn) -> list[Reply]:
+    """The question of the assignment step on screen, again."""
+    step = turn.data(AssignStep)
+    if step is None or own_cohort(turn, step.cohort) is None:
+        return core.menu(turn)
+    if step.card is None:
+        return _register_question(turn)
+    if step.target is None:
+        return ask_target(turn)
+    if step.due is None:
+        return ask_due(turn)
+    return ask_note(turn)
+
+
+def _assign(turn: Turn, step: AssignStep, note: str) -> list[Reply]:
+    cohort = own_cohort(turn, step.cohort)
+    if cohort is None or step.card is None or step.target is None:
+        return refuse(turn)
     assignment = turn.uow.assignments.add(
         Assignment(
-            card_id=str(turn.state_value("card")),
+            card_id=step.card,
             assigned_by=turn.user_id,
             created_at=turn.now,
             cohort_id=cohort.id,
-            trainee_id=None if target == "all" else int(target),
-            due_at=datetime.fromisoformat(due_text) if due_text else None,
+            trainee_id=None if step.target == EVERYONE else step.target,
+            due_at=datetime.fromisoformat(step.due) if step.due else None,
             note=note,
         )
     )
@@ -324,7 +373,7 @@ def _assign(turn: Turn, note: str) -> list[Reply]:
 
 
 def _assigned_reply(turn: Turn, assignment: Assignment, count: int) -> Reply:
-    card = turn.cards.get(assignment.card_id) if turn.cards else None
+    card = search.card(turn, assignment.card_id)
     title = card.text(turn.user.language).title if card else assignment.card_id
     due = (
         turn.t("assign_due_on", date=assignment.due_at.strftime("%Y-%m-%d"))
@@ -335,21 +384,11 @@ def _assigned_reply(turn: Turn, assignment: Assignment, count: int) -> Reply:
 
 
 def _targets(turn: Turn, cohort: Cohort, assignment: Assignment) -> list[Membership]:
-    assert cohort.id is not None
-    members = visible_members(turn.uow.cohorts.members(cohort.id))
+    members = visible_members(turn.uow.cohorts.members(_id(cohort)))
     return [m for m in members if assignment.applies_to(m.user_id)]
 
 
-def _member(turn: Turn, argument: str) -> Membership | None:
-    cohort = _cohort_in_state(turn)
-    if not argument.isdigit() or cohort.id is None:
-        return None
-    members = visible_members(turn.uow.cohorts.members(cohort.id))
-    return next((m for m in members if m.user_id == int(argument)), None)
-
-
-def _cohort_in_state(turn: Turn) -> Cohort:
-    cohort = own_cohort(turn, str(turn.state_value("cohort")))
-    if cohort is None:  # the step only starts from an own cohort; the state is ours
-        raise LookupError("assignment step without an own cohort")
-    return cohort
+def _members(turn: Turn) -> list[Membership]:
+    step = turn.data(AssignStep)
+    cohort = own_cohort(turn, step.cohort) if step else None
+    return visible_members(turn.uow.cohorts.members(_id(cohort))) if cohort else []

@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-from bot.domain.dialogue import Option, Reply
+from bot.domain.dialogue import Reply
 from bot.domain.progress import ProgressReport, RegisterProgress, progress_report
-from bot.services import reports
-from bot.services.turn import Turn
+from bot.services.conversation import core
+from bot.services.conversation.options import (
+    FocusAuto,
+    FocusChange,
+    FocusOn,
+    FocusRegister,
+    MenuDoor,
+)
+from bot.services.conversation.protocol import Flow
+from bot.services.conversation.steps import FocusOfferStep, FocusRegisterStep
+from bot.services.conversation.turn import Turn
+from bot.services.meetings import mood, prepare
+
+from . import charts
 
 HISTORY_SHOWN = 5
 
 
 def report(turn: Turn) -> ProgressReport:
     """Build the user's progress report from their stored results."""
-    assert turn.user.id is not None
-    results = turn.uow.results.for_user(turn.user.id)
+    results = turn.uow.results.for_user(turn.user_id)
     return progress_report(results, turn.content.framework, turn.user.focus)
 
 
 def show_progress(turn: Turn) -> list[Reply]:
     """Show results over time, the focus, moods and prepared meetings."""
-    from bot.services import mood_flow, prepare_flow  # noqa: PLC0415 - they import this module's peers
-
-    extras = [line for line in (mood_flow.summary(turn), prepare_flow.summary(turn)) if line]
+    extras = [line for line in (mood.summary(turn), prepare.summary(turn)) if line]
     wellbeing = [Reply(text="\n".join(extras))] if extras else []
     return _results(turn) + wellbeing
 
@@ -57,71 +66,75 @@ def _results(turn: Turn) -> list[Reply]:
                 average=average,
             )
         )
-    charts = chart_replies(turn, with_lines=True)
-    return [Reply(text="\n".join(lines)), *charts, focus_summary(turn, progress)]
+    pictures = chart_replies(turn, with_lines=True)
+    scores = Reply(text="\n".join(lines), key="progress_title")
+    return [scores, *pictures, focus_summary(turn, progress)]
 
 
 def chart_replies(turn: Turn, with_lines: bool) -> list[Reply]:
     """The user's radar (and line chart), as image replies, when the channel has a renderer."""
-    charts = turn.charts
-    if charts is None:
+    renderer = turn.charts
+    if renderer is None:
         return []
     history = list(report(turn).history)
     content, language = turn.content, turn.user.language
-    images = [reports.radar_image(history, content.framework, content.messages, language, charts)]
+    framework, messages = content.framework, content.messages
+    images = [charts.radar_image(history, framework, messages, language, renderer)]
     if with_lines:
-        images.append(
-            reports.lines_image(history, content.framework, content.messages, language, charts)
-        )
+        images.append(charts.lines_image(history, framework, messages, language, renderer))
     return [Reply(text="", image=image) for image in images if image is not None]
 
 
 def focus_summary(turn: Turn, progress: ProgressReport) -> Reply:
     """Say what the current focus is and why, with a way to change it."""
     if progress.focus is None:
-        choose = (Option(id="focus:change", label=turn.t("focus_choose"), key="1"),)
+        choose = (turn.option(FocusChange(), turn.t("focus_choose"), "1"),)
         return turn.reply("focus_none", options=choose)
     competency = turn.content.framework.competency(progress.focus)
     key = "focus_current_chosen" if progress.focus_chosen else "focus_current_auto"
-    options = (Option(id="focus:change", label=turn.t("focus_change"), key="1"),)
-    text = turn.t(
+    options = (turn.option(FocusChange(), turn.t("focus_change"), "1"),)
+    return turn.reply(
         key,
+        options=options,
         competency=competency.name.in_(turn.user.language),
         definition=competency.definition.in_(turn.user.language),
     )
-    return Reply(text=text, options=options)
 
 
 def offer_focus(turn: Turn, competency_id: str) -> Reply:
     """After a result, offer to make the weakest competency the current focus."""
-    turn.go("focus_offer", competency=competency_id)
+    turn.go(Flow.FOCUS_OFFER, FocusOfferStep(competency_id))
     name = turn.content.framework.competency(competency_id).name.in_(turn.user.language)
     options = (
-        Option(id=f"focus:{competency_id}", label=turn.t("focus_yes"), key="1"),
-        Option(id="menu:menu", label=turn.t("focus_no"), key="2"),
+        turn.option(FocusOn(competency_id), turn.t("focus_yes"), "1"),
+        turn.option(MenuDoor("menu"), turn.t("focus_no"), "2"),
     )
-    return Reply(text=turn.t("focus_offer", competency=name), options=options)
+    return turn.reply("focus_offer", options=options, competency=name)
+
+
+def offer_prompt(turn: Turn) -> list[Reply]:
+    """The focus offer again."""
+    step = turn.data(FocusOfferStep)
+    if step is None or not turn.content.framework.has_competency(step.competency):
+        return show_focus(turn)
+    return [offer_focus(turn, step.competency)]
 
 
 def show_focus(turn: Turn) -> list[Reply]:
     """Show the current focus and offer to change it."""
-    turn.go("focus")
+    turn.go(Flow.FOCUS)
     return [focus_summary(turn, report(turn))]
 
 
 def pick_register(turn: Turn) -> list[Reply]:
     """Offer the five registers, first step of choosing a focus."""
-    turn.go("focus_register")
+    turn.go(Flow.FOCUS_REGISTER)
     options = [
-        Option(
-            id=f"focusreg:{register.id}",
-            label=register.name.in_(turn.user.language),
-            key=str(index),
-        )
+        turn.option(FocusRegister(register.id), register.name.in_(turn.user.language), str(index))
         for index, register in enumerate(turn.content.framework.registers, start=1)
     ]
-    options.append(Option(id="focus:auto", label=turn.t("focus_auto"), key=str(len(options) + 1)))
-    return [Reply(text=turn.t("focus_pick_register"), options=tuple(options))]
+    options.append(turn.option(FocusAuto(), turn.t("focus_auto"), str(len(options) + 1)))
+    return [turn.reply("focus_pick_register", options=tuple(options))]
 
 
 def pick_competency(turn: Turn, register_id: str) -> list[Reply]:
@@ -130,13 +143,19 @@ def pick_competency(turn: Turn, register_id: str) -> list[Reply]:
     competencies = framework.competencies_of(register_id)
     if not competencies:
         return pick_register(turn)
-    turn.go("focus_competency", register=register_id)
+    turn.go(Flow.FOCUS_COMPETENCY, FocusRegisterStep(register_id))
     options = tuple(
-        Option(id=f"focus:{c.id}", label=c.name.in_(turn.user.language), key=str(index))
+        turn.option(FocusOn(c.id), c.name.in_(turn.user.language), str(index))
         for index, c in enumerate(competencies, start=1)
     )
     name = framework.register(register_id).name.in_(turn.user.language)
-    return [Reply(text=turn.t("focus_pick_competency", register=name), options=options)]
+    return [turn.reply("focus_pick_competency", options=options, register=name)]
+
+
+def competency_prompt(turn: Turn) -> list[Reply]:
+    """The competencies of the register being looked at, again."""
+    step = turn.data(FocusRegisterStep)
+    return pick_competency(turn, step.register) if step else pick_register(turn)
 
 
 def set_focus(turn: Turn, competency_id: str) -> Reply | None:
@@ -169,3 +188,9 @@ def _change(turn: Turn, change: float | None) -> str:
         return turn.t("change_none")
     arrow = "↑" if change > 0 else "↓" if change < 0 else "→"
     return f"{arrow} {round(change):+d}"
+
+
+def chose_focus(turn: Turn, choice: FocusOn) -> list[Reply] | None:
+    """A competency picked as the focus."""
+    chosen = set_focus(turn, choice.competency)
+    return [chosen, *core.menu(turn, "menu_next")] if chosen else None

@@ -10,7 +10,7 @@ from bot.domain.cohorts import (
     ReminderKind,
     due_nudge_time,
 )
-from bot.services.turn import Turn
+from bot.services.conversation.turn import Turn
 
 # Exercise reminders are about one assignment; the rest point at the quick check or a new pick.
 ABOUT_AN_EXERCISE = (ReminderKind.ASSIGNED, ReminderKind.DUE, ReminderKind.LATER)

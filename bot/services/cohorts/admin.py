@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain.cohorts import visible_members
+from bot.domain.cohorts import normalise_code, visible_members
 from bot.domain.content import Content
 from bot.domain.dialogue import Attachment
 from bot.domain.framework import Language
-from bot.services import reports
+from bot.domain.text import parse_number
+from bot.services.conversation.protocol import MAX_ID_VALUE
 from bot.services.ports import CardIndex, Clock, UnitOfWork
+
+from . import reports
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,14 @@ class CohortAdmin:
     def export(self, key: str, language: Language = "en") -> Attachment | None:
         """A cohort, named by id or current code, as CSV; None when no cohort matches."""
         with self._unit_of_work() as uow:
+            cohort_id = parse_number(key, 1, MAX_ID_VALUE)
+            code = normalise_code(key)
             cohort = (
-                uow.cohorts.get(int(key)) if key.isdigit() else uow.cohorts.by_code(key.upper())
+                uow.cohorts.get(cohort_id)
+                if cohort_id is not None
+                else uow.cohorts.by_code(code)
+                if code
+                else None
             )
             if cohort is None:
                 return None

@@ -15,12 +15,32 @@ from bot.domain.cohorts import (
     clean_name,
     normalise_code,
 )
-from bot.domain.dialogue import Option, Reply
-from bot.services import onboarding, reminders, trainer_flow
-from bot.services.turn import Turn
+from bot.domain.dialogue import Layout, Option, Reply
+from bot.services.conversation import core
+from bot.services.conversation.options import (
+    AcceptJoin,
+    DeclineJoin,
+    ExerciseDone,
+    ExerciseLater,
+    LeaveCohort,
+    MenuDoor,
+    OpenExercise,
+    PickWeekly,
+    RateExercise,
+    StartWeekly,
+    WeeklyCheck,
+)
+from bot.services.conversation.protocol import Flow
+from bot.services.conversation.steps import JoinStep, RateStep, ReflectStep
+from bot.services.conversation.turn import Turn
+from bot.services.knowledge import search
+from bot.services.progress import flow as progress
+
+from . import reminders, trainer
 
 MAX_EXERCISES_LISTED = 8
 RATINGS = (1, 2, 3, 4, 5)
+SKIPPED = 0
 
 
 # --- joining and leaving ------------------------------------------------------------------------
@@ -29,50 +49,71 @@ RATINGS = (1, 2, 3, 4, 5)
 def join(turn: Turn, raw_code: str) -> list[Reply]:
     """Read an invitation code and ask for consent; a wrong code reveals nothing."""
     if not raw_code.strip():
-        turn.go("join_code")
-        return [turn.reply("join_ask_code")]
+        turn.go(Flow.JOIN_CODE)
+        return code_prompt(turn)
     code = normalise_code(raw_code)
     cohort = turn.uow.cohorts.by_code(code) if code else None
-    if cohort is None or cohort.id is None:
-        turn.go("menu")
+    if cohort is None or cohort.id is None or cohort.code is None:
+        turn.go(Flow.MENU)
         return [turn.reply("join_refused")]
     if cohort.trainer_id == turn.user_id:
         return [turn.reply("join_own_cohort")]
     if _active_membership(turn, cohort.id) is not None:
         return [turn.reply("join_already", name=cohort.name)]
-    turn.go("join_consent", cohort=cohort.id, code=cohort.code)
+    turn.go(Flow.JOIN_CONSENT, JoinStep(cohort.id, cohort.code))
     return [_consent(turn, cohort)]
 
 
+def code_prompt(turn: Turn) -> list[Reply]:
+    """The question of the invitation code, again."""
+    return [turn.reply("join_ask_code")]
+
+
 def _consent(turn: Turn, cohort: Cohort) -> Reply:
-    trainer = _trainer_name(turn, cohort)
+    assert cohort.id is not None
+    trainer_name = _trainer_name(turn, cohort)
     options = (
-        Option(id=f"joinok:{cohort.id}", label=turn.t("join_accept"), key="1"),
-        Option(id=f"joinno:{cohort.id}", label=turn.t("join_decline"), key="2"),
+        turn.option(AcceptJoin(cohort.id), turn.t("join_accept"), "1"),
+        turn.option(DeclineJoin(cohort.id), turn.t("join_decline"), "2"),
     )
-    return Reply(text=turn.t("join_consent", trainer=trainer, name=cohort.name), options=options)
+    text = turn.t("join_consent", trainer=trainer_name, name=cohort.name)
+    return Reply(text=text, options=options, key="join_consent")
 
 
 def consent_prompt(turn: Turn) -> list[Reply]:
     """Show the consent question again."""
     cohort = _cohort_being_joined(turn)
-    return [_consent(turn, cohort)] if cohort else onboarding.menu(turn)
+    return [_consent(turn, cohort)] if cohort else core.menu(turn)
 
 
-def accept(turn: Turn, argument: str) -> list[Reply] | None:
+def read_consent(turn: Turn, _text: str) -> list[Reply]:
+    """Typed text at the consent question: only the two buttons answer it."""
+    return [turn.reply("pick_an_option"), *consent_prompt(turn)]
+
+
+def accept(turn: Turn, choice: AcceptJoin) -> list[Reply] | None:
     """Consent given: ask the name the trainer will see."""
     cohort = _cohort_being_joined(turn)
-    if turn.flow != "join_consent" or cohort is None or str(cohort.id) != argument:
+    if turn.flow is not Flow.JOIN_CONSENT or cohort is None or cohort.id != choice.cohort:
         return None
-    turn.go("join_name", cohort=cohort.id, code=cohort.code)
-    return [turn.reply("join_ask_name", trainer=_trainer_name(turn, cohort))]
+    assert cohort.code is not None
+    turn.go(Flow.JOIN_NAME, JoinStep(choice.cohort, cohort.code))
+    return name_prompt(turn)
 
 
-def decline(turn: Turn, argument: str) -> list[Reply] | None:
+def name_prompt(turn: Turn) -> list[Reply]:
+    """The question of the name the trainer will see, again."""
+    cohort = _cohort_being_joined(turn)
+    trainer_name = _trainer_name(turn, cohort) if cohort else turn.t("your_trainer")
+    return [turn.reply("join_ask_name", trainer=trainer_name)]
+
+
+def decline(turn: Turn, choice: DeclineJoin) -> list[Reply] | None:
     """Consent refused: nothing is stored."""
-    if turn.flow != "join_consent" or str(turn.state_value("cohort")) != argument:
+    step = turn.data(JoinStep)
+    if turn.flow is not Flow.JOIN_CONSENT or step is None or step.cohort != choice.cohort:
         return None
-    return [turn.reply("join_declined"), *onboarding.menu(turn, "menu_next")]
+    return [turn.reply("join_declined"), *core.menu(turn, "menu_next")]
 
 
 def finish_join(turn: Turn, text: str) -> list[Reply]:
@@ -80,29 +121,26 @@ def finish_join(turn: Turn, text: str) -> list[Reply]:
     name = clean_name(text)
     cohort = _cohort_being_joined(turn)
     if cohort is None or cohort.id is None:
-        turn.go("menu")
+        turn.go(Flow.MENU)
         return [turn.reply("join_refused")]
     if not name:
-        return [turn.reply("join_ask_name", trainer=_trainer_name(turn, cohort))]
+        return name_prompt(turn)
     turn.uow.cohorts.add_member(Membership(cohort.id, turn.user_id, name, turn.now))
     news = Reminder(cohort.trainer_id, ReminderKind.JOINED, turn.now, f"{cohort.id}:{turn.user_id}")
     turn.uow.reminders.add(news)
     waiting = len(open_assignments(turn))
     joined = turn.reply("join_done", name=cohort.name, trainer=_trainer_name(turn, cohort))
     extra = [turn.reply("join_waiting", count=waiting)] if waiting else []
-    then = (
-        onboarding.ask_role(turn) if turn.user.role is None else onboarding.menu(turn, "menu_next")
-    )
-    return [joined, *extra, *then]
+    if core.in_setup(turn):
+        return [joined, *extra, *core.setup_prompt(turn)]
+    return [joined, *extra, *core.menu(turn, "menu_next")]
 
 
 def _cohort_being_joined(turn: Turn) -> Cohort | None:
     # The code is checked again: a code revoked or rotated meanwhile no longer lets anyone in.
-    cohort_id, code = turn.state_value("cohort"), turn.state_value("code")
-    if not isinstance(cohort_id, int) or not isinstance(code, str):
-        return None
-    cohort = turn.uow.cohorts.get(cohort_id)
-    return cohort if cohort is not None and cohort.code == code else None
+    step = turn.data(JoinStep)
+    cohort = turn.uow.cohorts.get(step.cohort) if step else None
+    return cohort if cohort is not None and step is not None and cohort.code == step.code else None
 
 
 def leave(turn: Turn) -> list[Reply]:
@@ -114,15 +152,15 @@ def leave(turn: Turn) -> list[Reply]:
     for number, membership in enumerate(memberships, start=1):
         cohort = turn.uow.cohorts.get(membership.cohort_id)
         name = cohort.name if cohort else "?"
-        options.append(Option(id=f"leave:{membership.cohort_id}", label=name, key=str(number)))
-    options.append(Option(id="menu:menu", label=turn.t("leave_stay"), key="0"))
-    turn.go("menu")
-    return [Reply(text=turn.t("leave_which"), options=tuple(options))]
+        options.append(turn.option(LeaveCohort(membership.cohort_id), name, str(number)))
+    options.append(turn.option(MenuDoor("menu"), turn.t("leave_stay"), "0"))
+    turn.go(Flow.MENU)
+    return [turn.reply("leave_which", options=tuple(options))]
 
 
-def confirm_leave(turn: Turn, argument: str) -> list[Reply] | None:
+def confirm_leave(turn: Turn, choice: LeaveCohort) -> list[Reply] | None:
     """Leave a cohort: sharing with its trainer stops now, reminders of its exercises too."""
-    membership = _active_membership(turn, int(argument)) if argument.isdigit() else None
+    membership = _active_membership(turn, choice.cohort)
     if membership is None:
         return None
     membership.left_at = turn.now
@@ -167,7 +205,7 @@ def open_assignment(turn: Turn, assignment_id: int) -> Assignment | None:
 
 def list_exercises(turn: Turn) -> list[Reply]:
     """Each open exercise with its buttons, then the weekly options."""
-    turn.go("menu")
+    turn.go(Flow.MENU)
     waiting = open_assignments(turn)[:MAX_EXERCISES_LISTED]
     if not waiting:
         return [turn.reply("exercises_none"), weekly_options(turn)]
@@ -186,7 +224,7 @@ def exercise_message(turn: Turn, assignment: Assignment, key: str) -> list[Reply
     text = turn.t(key, **values)
     if assignment.note:
         text += "\n" + turn.t("exercise_note", note=assignment.note)
-    return [Reply(text=text, options=_exercise_buttons(turn, assignment))]
+    return [Reply(text=text, options=_exercise_buttons(turn, assignment), key=key)]
 
 
 def _exercise_values(turn: Turn, assignment: Assignment, card: Card) -> dict[str, object]:
@@ -203,79 +241,94 @@ def _exercise_values(turn: Turn, assignment: Assignment, card: Card) -> dict[str
 
 
 def _exercise_buttons(turn: Turn, assignment: Assignment) -> tuple[Option, ...]:
+    # Keys name the exercise (o12, d12, l12), so that they keep working while the list is in view.
     aid = assignment.id
+    assert aid is not None
     return (
-        Option(id=f"exo:{aid}", label=turn.t("exercise_open"), key=f"o{aid}"),
-        Option(id=f"exdone:{aid}", label=turn.t("exercise_done"), key=f"d{aid}"),
-        Option(id=f"exlater:{aid}", label=turn.t("exercise_later"), key=f"l{aid}"),
+        turn.option(OpenExercise(aid), turn.t("exercise_open"), f"o{aid}", stays=True),
+        turn.option(ExerciseDone(aid), turn.t("exercise_done"), f"d{aid}", stays=True),
+        turn.option(ExerciseLater(aid), turn.t("exercise_later"), f"l{aid}", stays=True),
     )
 
 
-def open_exercise(turn: Turn, argument: str) -> list[Reply] | None:
+def open_exercise(turn: Turn, choice: OpenExercise) -> list[Reply] | None:
     """Show the whole exercise card, with its 'done' and 'later' buttons."""
-    assignment = open_assignment(turn, int(argument)) if argument.isdigit() else None
+    assignment = open_assignment(turn, choice.assignment)
     card = _card(turn, assignment) if assignment else None
     if assignment is None or card is None:
         return None
     parts = [card.text(turn.user.language).title, card.plain_body(turn.user.language)]
     if assignment.note:
         parts.append(turn.t("exercise_note", note=assignment.note))
-    return [Reply(text="\n\n".join(parts), options=_exercise_buttons(turn, assignment)[1:])]
+    buttons = _exercise_buttons(turn, assignment)[1:]
+    return [Reply(text="\n\n".join(parts), options=buttons, key="exercise_card")]
 
 
-def start_done(turn: Turn, argument: str) -> list[Reply] | None:
+def start_done(turn: Turn, choice: ExerciseDone) -> list[Reply] | None:
     """Ask for a short reflection before marking the exercise done."""
-    assignment = open_assignment(turn, int(argument)) if argument.isdigit() else None
-    if assignment is None:
+    assignment = open_assignment(turn, choice.assignment)
+    if assignment is None or assignment.id is None:
         return None
-    turn.go("reflect", assignment=assignment.id)
+    turn.go(Flow.REFLECT, ReflectStep(assignment.id))
     shared = "reflect_private" if assignment.is_personal else "reflect_private_trainer"
     return [turn.reply("reflect_ask"), turn.reply(shared)]
 
 
+def reflect_prompt(turn: Turn) -> list[Reply]:
+    """The reflection question, again."""
+    return [turn.reply("reflect_ask")]
+
+
 def reflection(turn: Turn, text: str) -> list[Reply] | None:
     """Keep the reflection and ask for a self-rating (skippable)."""
-    assignment_id = turn.state_value("assignment")
-    if not isinstance(assignment_id, int):
+    step = turn.data(ReflectStep)
+    if step is None:
         return None
-    turn.go("rate", assignment=assignment_id, reflection=text[:MAX_REFLECTION_LENGTH])
+    turn.go(Flow.RATE, RateStep(step.assignment, text[:MAX_REFLECTION_LENGTH]))
     return rating_prompt(turn)
 
 
 def rating_prompt(turn: Turn) -> list[Reply]:
     """Ask how well it went, 1 to 5, or skip."""
-    aid = turn.state_value("assignment")
-    options = [Option(id=f"exrate:{aid}:{n}", label=str(n), key=str(n)) for n in RATINGS]
-    options.append(Option(id=f"exrate:{aid}:0", label=turn.t("rate_skip"), key="0"))
-    return [Reply(text=turn.t("rate_ask"), options=tuple(options), inline=True)]
+    step = turn.data(RateStep)
+    if step is None:
+        return core.menu(turn)
+    aid = step.assignment
+    options = [turn.option(RateExercise(aid, n), str(n), str(n)) for n in RATINGS]
+    options.append(turn.option(RateExercise(aid, SKIPPED), turn.t("rate_skip"), "0", group=1))
+    return [turn.reply("rate_ask", options=tuple(options), layout=Layout.SCALE)]
 
 
-def rate(turn: Turn, argument: str) -> list[Reply] | None:
+def read_rating(turn: Turn, _text: str) -> list[Reply]:
+    """Typed text at the rating: only the buttons (or their numbers) answer it."""
+    return [turn.reply("pick_an_option"), *rating_prompt(turn)]
+
+
+def rate(turn: Turn, choice: RateExercise) -> list[Reply] | None:
     """Record the completion with its reflection and rating."""
-    parts = argument.split(":")
-    if turn.flow != "rate" or len(parts) != 2 or not all(p.isdigit() for p in parts):
+    step = turn.data(RateStep)
+    if step is None or choice.assignment != step.assignment:
         return None
-    assignment_id, rating = int(parts[0]), int(parts[1])
-    if assignment_id != turn.state_value("assignment") or rating not in (0, *RATINGS):
-        return None
-    assignment = open_assignment(turn, assignment_id)
+    assignment = open_assignment(turn, choice.assignment)
     if assignment is None:
         return None
-    reflection_text = str(turn.state_value("reflection") or "")
     turn.uow.assignments.complete(
-        Completion(assignment_id, turn.user_id, turn.now, reflection_text, rating or None)
+        Completion(
+            choice.assignment, turn.user_id, turn.now, step.reflection, choice.rating or None
+        )
     )
-    reminders.forget_exercise(turn, turn.user_id, assignment_id)
+    reminders.forget_exercise(turn, turn.user_id, choice.assignment)
     if assignment.is_personal:
-        turn.uow.reminders.cancel(turn.user_id, ReminderKind.WEEKLY_EXERCISE, str(assignment_id))
-    turn.go("menu")
+        kind = ReminderKind.WEEKLY_EXERCISE
+        turn.uow.reminders.cancel(turn.user_id, kind, str(choice.assignment))
+    turn.go(Flow.MENU)
     key = "exercise_completed_personal" if assignment.is_personal else "exercise_completed"
-    return [turn.reply(key), *onboarding.menu(turn, "menu_next")]
+    return [turn.reply(key), *core.menu(turn, "menu_next")]
 
 
-def later(turn: Turn, argument: str) -> list[Reply] | None:
+def later(turn: Turn, choice: ExerciseLater) -> list[Reply] | None:
     """Remind the trainee of the exercise tomorrow."""
-    assignment = open_assignment(turn, int(argument)) if argument.isdigit() else None
+    assignment = open_assignment(turn, choice.assignment)
     if assignment is None or assignment.id is None:
         return None
     reminders.remind_later(turn, assignment.id)
@@ -283,9 +336,7 @@ def later(turn: Turn, argument: str) -> list[Reply] | None:
 
 
 def _card(turn: Turn, assignment: Assignment | None) -> Card | None:
-    if assignment is None or turn.cards is None:
-        return None
-    return turn.cards.get(assignment.card_id)
+    return search.card(turn, assignment.card_id) if assignment is not None else None
 
 
 # --- a personal weekly exercise and the weekly check reminder -----------------------------------
@@ -295,39 +346,40 @@ def weekly_options(turn: Turn) -> Reply:
     """Choose a personal exercise for the week; switch the weekly quick-check reminder."""
     on = reminders.weekly_check_on(turn)
     options = (
-        Option(id="weekly:pick", label=turn.t("weekly_pick"), key="w"),
-        Option(
-            id=f"wkcheck:{'off' if on else 'on'}",
-            label=turn.t("weekly_check_off" if on else "weekly_check_on"),
-            key="r",
+        turn.option(PickWeekly(), turn.t("weekly_pick"), "w", stays=True),
+        turn.option(
+            WeeklyCheck("off" if on else "on"),
+            turn.t("weekly_check_off" if on else "weekly_check_on"),
+            "r",
+            stays=True,
         ),
     )
-    return Reply(text=turn.t("weekly_intro"), options=options)
+    return turn.reply("weekly_intro", options=options)
 
 
-def pick_weekly(turn: Turn) -> list[Reply]:
+def pick_weekly(turn: Turn, _choice: PickWeekly) -> list[Reply]:
     """Offer exercises for the user's focus (or the weakest competency of their last result)."""
-    competency = _focus(turn)
+    competency = turn.user.focus or progress.report(turn).focus
     if competency is None:
-        check = Option(id="menu:check", label=turn.t("menu_check"), key="c")
-        return [Reply(text=turn.t("weekly_needs_focus"), options=(check,))]
+        check = turn.option(MenuDoor("check"), turn.t("menu_check"), "c")
+        return [turn.reply("weekly_needs_focus", options=(check,))]
     name = turn.content.framework.competency(competency).name.in_(turn.user.language)
-    cards = trainer_flow.exercise_cards(turn, name, [f"competency:{competency}"], 3)
+    cards = trainer.exercise_cards(turn, name, [f"competency:{competency}"], 3)
     if not cards:
         register = turn.content.framework.competency(competency).register
-        cards = trainer_flow.exercise_cards(turn, name, [f"register:{register}"], 3)
+        cards = trainer.exercise_cards(turn, name, [f"register:{register}"], 3)
     if not cards:
         return [turn.reply("search_unavailable")]
     options = tuple(
-        Option(id=f"weekly:{card.id}", label=card.text(turn.user.language).title, key=str(n))
+        turn.option(StartWeekly(card.id), card.text(turn.user.language).title, str(n))
         for n, card in enumerate(cards, start=1)
     )
-    return [Reply(text=turn.t("weekly_offer", competency=name), options=options)]
+    return [turn.reply("weekly_offer", options=options, competency=name)]
 
 
-def choose_weekly(turn: Turn, card_id: str) -> list[Reply] | None:
+def choose_weekly(turn: Turn, choice: StartWeekly) -> list[Reply] | None:
     """Start a personal exercise for a week, with a check-in reminder at its end."""
-    card = turn.cards.get(card_id) if turn.cards else None
+    card = search.card(turn, choice.card)
     if card is None or card.kind != "exercise":
         return None
     assignment = turn.uow.assignments.add(
@@ -339,42 +391,30 @@ def choose_weekly(turn: Turn, card_id: str) -> list[Reply] | None:
             due_at=turn.now + WEEK,
         )
     )
+    assert assignment.id is not None
     review = Reminder(
         turn.user_id, ReminderKind.WEEKLY_EXERCISE, turn.now + WEEK, str(assignment.id)
     )
     turn.uow.reminders.add(review)
     title = card.text(turn.user.language).title
-    return [
-        turn.reply("weekly_started", title=title),
-        *(open_exercise(turn, str(assignment.id)) or []),
-    ]
+    opened = open_exercise(turn, OpenExercise(assignment.id)) or []
+    return [turn.reply("weekly_started", title=title), *opened]
 
 
 def weekly_review(turn: Turn, assignment: Assignment) -> list[Reply]:
     """A week has passed on a personal exercise: mark it done or pick the next."""
     card = _card(turn, assignment)
-    if card is None:
+    if card is None or assignment.id is None:
         return []
     options = (
-        Option(id=f"exdone:{assignment.id}", label=turn.t("exercise_done"), key="d"),
-        Option(id="weekly:pick", label=turn.t("weekly_pick"), key="w"),
+        turn.option(ExerciseDone(assignment.id), turn.t("exercise_done"), "d", stays=True),
+        turn.option(PickWeekly(), turn.t("weekly_pick"), "w", stays=True),
     )
     text = turn.t("remind_weekly_exercise", title=card.text(turn.user.language).title)
-    return [Reply(text=text, options=options)]
+    return [Reply(text=text, options=options, key="remind_weekly_exercise")]
 
 
-def switch_weekly_check(turn: Turn, argument: str) -> list[Reply] | None:
+def switch_weekly_check(turn: Turn, choice: WeeklyCheck) -> list[Reply]:
     """Turn the weekly quick-check reminder on or off."""
-    if argument not in ("on", "off"):
-        return None
-    reminders.set_weekly_check(turn, on=argument == "on")
-    return [turn.reply(f"weekly_check_set_{argument}")]
-
-
-def _focus(turn: Turn) -> str | None:
-    if turn.user.focus:
-        return turn.user.focus
-    from bot.services import progress_flow  # noqa: PLC0415 - progress_flow reaches this module
-
-    progress = progress_flow.report(turn)
-    return progress.focus
+    reminders.set_weekly_check(turn, on=choice.switch == "on")
+    return [turn.reply(f"weekly_check_set_{choice.switch}")]

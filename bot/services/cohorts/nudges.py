@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 from bot.domain.cohorts import Reminder, ReminderKind, visible_members
 from bot.domain.content import Content
-from bot.domain.dialogue import Option, Reply
-from bot.services import reminders, trainee_flow
+from bot.domain.dialogue import Reply
+from bot.domain.text import parse_number
+from bot.services.conversation.options import MenuDoor, ShowCohort
+from bot.services.conversation.protocol import MAX_ID_VALUE
+from bot.services.conversation.turn import Turn
 from bot.services.ports import CardIndex, Clock, UnitOfWork
-from bot.services.turn import Turn
+
+from . import reminders, trainee
 
 
 @dataclass(frozen=True)
@@ -32,18 +36,17 @@ def message_for(turn: Turn, reminder: Reminder) -> list[Reply]:
     """Word a due reminder; empty when it no longer makes sense (done, left the cohort)."""
     if reminder.kind is ReminderKind.WEEKLY_CHECK:
         reminders.set_weekly_check(turn, on=True)  # the next one, a week from now
-        check = Option(id="menu:check", label=turn.t("menu_check"), key="c")
-        return [Reply(text=turn.t("remind_weekly_check"), options=(check,))]
+        check = turn.option(MenuDoor("check"), turn.t("menu_check"), "c")
+        return [turn.reply("remind_weekly_check", options=(check,))]
     if reminder.kind is ReminderKind.JOINED:
         return _joined(turn, reminder.ref)
-    if not reminder.ref.isdigit():
-        return []
-    assignment = trainee_flow.open_assignment(turn, int(reminder.ref))
+    assignment_id = parse_number(reminder.ref, 1, MAX_ID_VALUE)
+    assignment = trainee.open_assignment(turn, assignment_id) if assignment_id else None
     if assignment is None:
         return []
     if reminder.kind is ReminderKind.WEEKLY_EXERCISE:
-        return trainee_flow.weekly_review(turn, assignment)
-    return trainee_flow.exercise_message(turn, assignment, f"remind_{reminder.kind.value}")
+        return trainee.weekly_review(turn, assignment)
+    return trainee.exercise_message(turn, assignment, f"remind_{reminder.kind.value}")
 
 
 class ReminderService:
@@ -84,8 +87,9 @@ class ReminderService:
 
 def _joined(turn: Turn, ref: str) -> list[Reply]:
     """Tell a trainer who joined their cohort, if that person is still in it."""
-    cohort_id, _, user_id = ref.partition(":")
-    cohort = turn.uow.cohorts.get(int(cohort_id)) if cohort_id.isdigit() else None
+    cohort_text, _, user_id = ref.partition(":")
+    cohort_id = parse_number(cohort_text, 1, MAX_ID_VALUE)
+    cohort = turn.uow.cohorts.get(cohort_id) if cohort_id else None
     if cohort is None or cohort.id is None or cohort.trainer_id != turn.user_id:
         return []
     members = visible_members(turn.uow.cohorts.members(cohort.id))
@@ -93,4 +97,5 @@ def _joined(turn: Turn, ref: str) -> list[Reply]:
     if joined is None:
         return []
     text = turn.t("remind_joined", name=joined.display_name, cohort=cohort.name, count=len(members))
-    return [Reply(text=text, options=(Option(id=f"coh:{cohort.id}", label=cohort.name, key="g"),))]
+    option = turn.option(ShowCohort(cohort.id), cohort.name, "g")
+    return [Reply(text=text, options=(option,), key="remind_joined")]

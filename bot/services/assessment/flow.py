@@ -9,18 +9,27 @@ from bot.domain.assessment import (
     Instrument,
     InstrumentId,
 )
-from bot.domain.dialogue import Option, Reply
+from bot.domain.dialogue import Layout, Option, Progress, Reply
 from bot.domain.progress import AssessmentResult, band_of, highlights
-from bot.services import knowledge_flow, progress_flow
-from bot.services.turn import Turn
+from bot.domain.text import fold, parse_number
+from bot.services.conversation import core
+from bot.services.conversation.options import Answer, Back, Restart, Resume
+from bot.services.conversation.protocol import Flow
+from bot.services.conversation.steps import SessionStep
+from bot.services.conversation.turn import Turn
+from bot.services.knowledge import cards as knowledge
+from bot.services.progress import flow as progress
 
 BAR_WIDTH = 10
+BACK_WORDS = frozenset({"b", "back", "r", "retour", "<", "prev", "precedent", "previous"})
+# Typed numbers up to this are read as an answer out of range rather than as text.
+LARGEST_TYPED_ANSWER = 999
+SCALE_GROUP, EXTRA_GROUP = 0, 1
 
 
 def start(turn: Turn, instrument_id: InstrumentId) -> list[Reply]:
     """Start an instrument, or offer to resume the one left half-way."""
-    user_id = _user_id(turn)
-    session = turn.uow.sessions.open_session(user_id, instrument_id)
+    session = turn.uow.sessions.open_session(turn.user_id, instrument_id)
     if session is not None and session.answers:
         return offer_resume(turn, session)
     if session is None:
@@ -31,11 +40,11 @@ def start(turn: Turn, instrument_id: InstrumentId) -> list[Reply]:
 def offer_resume(turn: Turn, session: AssessmentSession) -> list[Reply]:
     """Say where the user stopped and offer to resume or start over."""
     assert session.id is not None
-    turn.go("resume", session=session.id)
+    turn.go(Flow.RESUME, SessionStep(session.id))
     instrument = turn.content.instrument(session.instrument)
     options = (
-        Option(id=f"resume:{session.id}", label=turn.t("resume_label"), key="1"),
-        Option(id=f"restart:{session.id}", label=turn.t("restart_label"), key="2"),
+        turn.option(Resume(session.id), turn.t("resume_label"), "1"),
+        turn.option(Restart(session.id), turn.t("restart_label"), "2"),
     )
     text = turn.t(
         "resume_offer",
@@ -43,20 +52,18 @@ def offer_resume(turn: Turn, session: AssessmentSession) -> list[Reply]:
         done=len(session.answers),
         total=len(instrument),
     )
-    return [Reply(text=text, options=options)]
+    return [Reply(text=text, options=options, key="resume_offer")]
 
 
-def resume(turn: Turn, session_id: int) -> list[Reply] | None:
+def resume(turn: Turn, choice: Resume) -> list[Reply] | None:
     """Continue an open session where it stopped; None when the session is not open."""
-    session = _own_open_session(turn, session_id)
-    if session is None:
-        return None
-    return ask(turn, session)
+    session = _own_open_session(turn, choice.session)
+    return ask(turn, session) if session is not None else None
 
 
-def restart(turn: Turn, session_id: int) -> list[Reply] | None:
+def restart(turn: Turn, choice: Restart) -> list[Reply] | None:
     """Drop an open session and start the same instrument afresh."""
-    session = _own_open_session(turn, session_id)
+    session = _own_open_session(turn, choice.session)
     if session is None:
         return None
     session.abandon()
@@ -65,10 +72,14 @@ def restart(turn: Turn, session_id: int) -> list[Reply] | None:
     return [turn.reply(f"{session.instrument.value}_intro"), *ask(turn, fresh)]
 
 
-def ask(turn: Turn, session: AssessmentSession) -> list[Reply]:
-    """Show the item at the session's position, with the 1-5 scale."""
+def ask(turn: Turn, session: AssessmentSession, echo: str = "") -> list[Reply]:
+    """Show the item at the session's position, with the 1-5 scale.
+
+    `echo` is set when this question follows an answer: a channel that turns the answered
+    question into this one keeps what was answered in view.
+    """
     assert session.id is not None
-    turn.go("assessment", session=session.id)
+    turn.go(Flow.ASSESSMENT, SessionStep(session.id))
     instrument = turn.content.instrument(session.instrument)
     item = instrument.items[session.position]
     register = turn.content.framework.competency(item.competency).register
@@ -82,25 +93,39 @@ def ask(turn: Turn, session: AssessmentSession) -> list[Reply]:
     )
     if previous is not None:
         text += "\n" + turn.t("previous_answer", value=previous)
-    return [Reply(text=text, options=_answer_options(turn, session), inline=True)]
+    reply = Reply(
+        text=text,
+        options=_answer_options(turn, session),
+        layout=Layout.SCALE,
+        progress=Progress(session.position + 1, len(instrument)),
+        replaces_pressed=True,
+        echo=echo,
+        key="question",
+    )
+    return [reply]
 
 
-def answer(turn: Turn, session_id: int, position: int, value: int) -> list[Reply] | None:
+def answer(turn: Turn, choice: Answer) -> list[Reply] | None:
     """Record an answer given for the item on screen; refuse one for any other item."""
-    session = _own_open_session(turn, session_id)
-    if session is None or session.position != position:
+    session = _own_open_session(turn, choice.session)
+    if session is None or session.position != choice.position:
         return None
     instrument = turn.content.instrument(session.instrument)
-    session.answer(instrument, value)
+    echo = turn.t(
+        "answer_echo",
+        position=f"{session.position + 1}/{len(instrument)}",
+        answer=_value_label(turn, choice.value),
+    )
+    session.answer(instrument, choice.value)
     if session.is_complete(instrument) and session.position >= len(instrument):
         return finish(turn, session, instrument)
     turn.uow.sessions.save(session)
-    return ask(turn, session)
+    return ask(turn, session, echo=echo)
 
 
-def back(turn: Turn, session_id: int) -> list[Reply] | None:
+def back(turn: Turn, choice: Back) -> list[Reply] | None:
     """Go back to the previous item so its answer can be changed."""
-    session = _own_open_session(turn, session_id)
+    session = _own_open_session(turn, choice.session)
     if session is None:
         return None
     if not session.back():
@@ -109,18 +134,18 @@ def back(turn: Turn, session_id: int) -> list[Reply] | None:
     return ask(turn, session)
 
 
-def on_text(turn: Turn, text: str) -> list[Reply] | None:
-    """Understand a typed answer ('4', 'back'); anything else gets the scale explained."""
-    session = _own_open_session(turn, int(turn.state_value("session") or 0))
-    if session is None:
+def read_answer(turn: Turn, text: str) -> list[Reply] | None:
+    """Understand a typed answer the scale on screen did not catch ('back', '٣', 'often')."""
+    step = turn.data(SessionStep)
+    session = _own_open_session(turn, step.session) if step else None
+    if session is None or session.id is None:
         return None
-    assert session.id is not None
-    cleaned = text.strip().casefold()
-    if cleaned in BACK_WORDS:
-        return back(turn, session.id)
-    if cleaned.isdigit() and len(cleaned) <= 3:
-        if LIKERT_MIN <= int(cleaned) <= LIKERT_MAX:
-            return answer(turn, session.id, session.position, int(cleaned))
+    if fold(text).strip() in BACK_WORDS:
+        return back(turn, Back(session.id))
+    value = parse_number(text, LIKERT_MIN, LIKERT_MAX)
+    if value is not None:
+        return answer(turn, Answer(session.id, session.position, value))
+    if parse_number(text, 0, LARGEST_TYPED_ANSWER) is not None:
         return [turn.reply("answer_out_of_range"), *ask(turn, session)]
     return [turn.reply("answer_not_understood"), *ask(turn, session)]
 
@@ -139,14 +164,23 @@ def pause(turn: Turn) -> Reply | None:
 
 def session_on_screen(turn: Turn) -> AssessmentSession | None:
     """Return the open session the conversation is in, if any."""
-    if turn.flow not in ("assessment", "resume"):
-        return None
-    return _own_open_session(turn, int(turn.state_value("session") or 0))
+    step = turn.data(SessionStep)
+    return _own_open_session(turn, step.session) if step is not None else None
+
+
+def prompt(turn: Turn) -> list[Reply]:
+    """The question on screen again: the statement, or the offer to resume."""
+    session = session_on_screen(turn)
+    if session is None:
+        return core.menu(turn)
+    if turn.flow is Flow.RESUME:
+        return offer_resume(turn, session)
+    return ask(turn, session)
 
 
 def current_position(turn: Turn) -> str | None:
-    """Return 'n/total' for the session on screen, for reminders in help texts."""
-    session = session_on_screen(turn) if turn.flow == "assessment" else None
+    """Return 'n/total' for the statement on screen, for reminders in help texts."""
+    session = session_on_screen(turn) if turn.flow is Flow.ASSESSMENT else None
     if session is None:
         return None
     total = len(turn.content.instrument(session.instrument))
@@ -160,7 +194,7 @@ def finish(turn: Turn, session: AssessmentSession, instrument: Instrument) -> li
     turn.uow.sessions.save(session)
     result = turn.uow.results.add(
         AssessmentResult(
-            user_id=_user_id(turn),
+            user_id=turn.user_id,
             session_id=session.id,
             instrument=session.instrument,
             completed_at=turn.now,
@@ -204,16 +238,17 @@ def result_replies(turn: Turn, result: AssessmentResult) -> list[Reply]:
         ),
         turn.t("framework_note"),
     ]
-    offer = progress_flow.offer_focus(turn, weak.id)
     weakest = sorted(
         result.scores.competencies,
         key=lambda c: (result.scores.competencies[c], framework.order_of(c)),
     )
-    cards = knowledge_flow.cards_for_result(turn, weakest[:2])
-    radar = progress_flow.chart_replies(turn, with_lines=False)
+    cards = knowledge.cards_for_result(turn, weakest[:2])
+    radar = progress.chart_replies(turn, with_lines=False)
+    offer = progress.offer_focus(turn, weak.id)
     # The bars and the radar travel together: one photo with its caption on Telegram.
-    scores = Reply(text="\n".join(lines), image=radar[0].image if radar else None)
-    return [scores, Reply(text="\n\n".join(summary)), *cards, offer]
+    image = radar[0].image if radar else None
+    scores = Reply(text="\n".join(lines), image=image, key=f"result_title_{result.instrument}")
+    return [scores, Reply(text="\n\n".join(summary), key="result_strength"), *cards, offer]
 
 
 def score_bar(value: float) -> str:
@@ -222,30 +257,31 @@ def score_bar(value: float) -> str:
     return "█" * filled + "░" * (BAR_WIDTH - filled)
 
 
-BACK_WORDS = frozenset({"b", "back", "r", "retour", "<", "prev", "précédent", "precedent"})
+def _value_label(turn: Turn, value: int) -> str:
+    return turn.t(f"likert_{value}") if value in (LIKERT_MIN, LIKERT_MAX) else str(value)
 
 
 def _answer_options(turn: Turn, session: AssessmentSession) -> tuple[Option, ...]:
     assert session.id is not None
-    options = []
-    for value in range(LIKERT_MIN, LIKERT_MAX + 1):
-        label = str(value)
-        if value in (LIKERT_MIN, LIKERT_MAX):
-            label = turn.t(f"likert_{value}")
-        options.append(
-            Option(id=f"ans:{session.id}:{session.position}:{value}", label=label, key=str(value))
+    options = [
+        turn.option(
+            Answer(session.id, session.position, value),
+            _value_label(turn, value),
+            str(value),
+            group=SCALE_GROUP,
         )
+        for value in range(LIKERT_MIN, LIKERT_MAX + 1)
+    ]
     if session.position > 0:
-        options.append(
-            Option(id=f"back:{session.id}", label=turn.t("back_label"), key=turn.t("back_key"))
-        )
+        label, key = turn.t("back_label"), turn.t("back_key")
+        options.append(turn.option(Back(session.id), label, key, group=EXTRA_GROUP))
     return tuple(options)
 
 
 def _new_session(turn: Turn, instrument_id: InstrumentId) -> AssessmentSession:
     return turn.uow.sessions.add(
         AssessmentSession(
-            user_id=_user_id(turn),
+            user_id=turn.user_id,
             instrument=instrument_id,
             role=turn.user.role or "buyer",
             language=turn.user.language,
@@ -256,12 +292,7 @@ def _new_session(turn: Turn, instrument_id: InstrumentId) -> AssessmentSession:
 
 def _own_open_session(turn: Turn, session_id: int) -> AssessmentSession | None:
     # A session id from a button is only trusted if it is this user's and still open.
-    session = turn.uow.sessions.get(session_id) if session_id else None
+    session = turn.uow.sessions.get(session_id)
     if session is None or session.user_id != turn.user.id or not session.is_open:
         return None
     return session
-
-
-def _user_id(turn: Turn) -> int:
-    assert turn.user.id is not None
-    return turn.user.id

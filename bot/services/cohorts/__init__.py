@@ -1,0 +1,1 @@
+"""Trainers and trainees: cohorts, invitations with consent, exercises, reminders, reports."""

@@ -1,0 +1,1 @@
+"""The knowledge base in the conversation: questions, emotions first, cards, saved cards."""

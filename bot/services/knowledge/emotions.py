@@ -1,0 +1,106 @@
+"""Emotion-aware answers: safety first, then the person (name it, one technique), then cards."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain.cards import Card
+from bot.domain.dialogue import Reply
+from bot.domain.emotions import EmotionReading, Intensity
+from bot.services.conversation.protocol import Flow
+from bot.services.conversation.steps import CardsStep
+from bot.services.conversation.turn import Turn
+
+from . import cards as knowledge
+from . import search
+
+log = logging.getLogger(__name__)
+
+SUBSTANCE_CARDS = 2
+# Words added to the technique search so that its length suits the moment.
+INTENSITY_HINTS = {
+    Intensity.HIGH: "right now, in the moment, 30 seconds, breathe, pause before replying",
+    Intensity.MEDIUM: "before the meeting, a few minutes, name the emotion, reframe",
+    Intensity.LOW: "reflect, after the meeting, notice",
+}
+
+
+def read(turn: Turn, text: str) -> EmotionReading | None:
+    """Read the emotions of a message (once per turn); None when no detector is available."""
+    if text in turn.readings:
+        return turn.readings[text]
+    reading = None
+    if turn.emotions is not None:
+        try:
+            reading = turn.emotions.analyze(text, turn.user.language)
+        except Exception:
+            # Emotion reading is an enrichment: a failure must not cost the user their answer.
+            log.exception("emotion detector failed")
+    if reading is not None:
+        turn.readings[text] = reading
+    return reading
+
+
+def handoff(turn: Turn, text: str) -> list[Reply] | None:
+    """The reply to a message that needs human help (or a calm boundary); None otherwise.
+
+    Only the fact and its category are recorded, never the text.
+    """
+    reading = read(turn, text)
+    if reading is None or reading.safety is None:
+        return None
+    turn.uow.wellbeing.record_safety_event(turn.user_id, reading.safety.value, turn.now)
+    # Before the language is chosen, answer in the language the message is written in.
+    language = turn.user.language if turn.user.language_confirmed else reading.language
+    text_key = f"safety_{reading.safety.value}"
+    return [Reply(text=turn.content.messages.text(language, text_key), key=text_key)]
+
+
+def respond(turn: Turn, text: str) -> list[Reply]:
+    """Answer free text: the emotion first when it shows, then the cards."""
+    reading = read(turn, text)
+    if reading is None or not (reading.needs_acknowledging or _is_confident(reading)):
+        return [*knowledge.answer_question(turn, text), *_prepare_offer(turn, reading)]
+    first = _acknowledgement(turn, reading)
+    technique = _technique(turn, reading, text) if reading.needs_acknowledging else []
+    substance = _substance(turn, reading, text, exclude=technique)
+    shown = technique + substance
+    turn.go(Flow.CARDS, CardsStep(tuple(card.id for card in shown)))
+    replies = [first]
+    if technique:
+        replies += [turn.reply("technique_intro"), *knowledge.card_previews(turn, technique)]
+    if substance:
+        lead = turn.reply("substance_intro")
+        replies += [lead, *knowledge.card_previews(turn, substance, start=len(technique) + 1)]
+    return replies + _prepare_offer(turn, reading)
+
+
+def _is_confident(reading: EmotionReading) -> bool:
+    return reading.primary == "confidence" and reading.intensity is not Intensity.LOW
+
+
+def _acknowledgement(turn: Turn, reading: EmotionReading) -> Reply:
+    key = f"ack_{reading.primary}"
+    if reading.intensity is Intensity.HIGH and reading.primary != "confidence":
+        return Reply(text=f"{turn.t(key)} {turn.t('ack_high')}", key=key)
+    return turn.reply(key)
+
+
+def _technique(turn: Turn, reading: EmotionReading, text: str) -> list[Card]:
+    tags = ["kind:emotion-technique", f"emotion:{reading.primary}"]
+    return search.cards(turn, f"{text} {INTENSITY_HINTS[reading.intensity]}", 1, tags)
+
+
+def _substance(turn: Turn, reading: EmotionReading, text: str, exclude: list[Card]) -> list[Card]:
+    tags = [f"situation:{s}" for s in reading.situations]
+    found = search.cards(turn, text, SUBSTANCE_CARDS + len(exclude) + 1, tags)
+    fresh = [card for card in found if card not in exclude and card.kind != "emotion-technique"]
+    return fresh[:SUBSTANCE_CARDS]
+
+
+def _prepare_offer(turn: Turn, reading: EmotionReading | None) -> list[Reply]:
+    if reading is None or not reading.upcoming_meeting:
+        return []
+    situation = reading.situations[0] if reading.situations else "other"
+    option = knowledge.prepare_option(turn, situation)
+    return [turn.reply("prepare_offer", options=(option,))]

@@ -1,0 +1,63 @@
+"""The one way flows search the cards: a result, or nothing, never an error in the chat."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.domain.cards import Card
+from bot.domain.retrieval import CardHit, QueryError, SearchUnavailableError, TagFilter
+from bot.services.conversation.turn import Turn
+
+log = logging.getLogger(__name__)
+
+
+class Miss(StrEnum):
+    """Why a search found nothing."""
+
+    NO_WORDS = "no_words"  # the query has nothing to search for
+    UNAVAILABLE = "unavailable"  # the card index cannot be used right now
+
+
+@dataclass(frozen=True)
+class Found:
+    """The hits of a search, or why there are none."""
+
+    hits: tuple[CardHit, ...] = ()
+    miss: Miss | None = None
+
+    @property
+    def cards(self) -> list[Card]:
+        """The cards found, best first."""
+        return [hit.card for hit in self.hits]
+
+
+def search(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> Found:
+    """Search the cards in the user's language with tags ("kind:exercise"), never raising."""
+    if turn.cards is None:
+        return Found(miss=Miss.UNAVAILABLE)
+    wanted = TagFilter.parse(tags) if tags else None
+    try:
+        hits = turn.cards.search(query, turn.user.language, k=k, tags=wanted)
+    except QueryError:
+        return Found(miss=Miss.NO_WORDS)
+    except SearchUnavailableError:
+        return Found(miss=Miss.UNAVAILABLE)
+    return Found(hits=tuple(hits))
+
+
+def cards(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> list[Card]:
+    """The best cards for a query and tags; empty when nothing fits or the index is down."""
+    return search(turn, query, k, tags).cards
+
+
+def card(turn: Turn, card_id: str) -> Card | None:
+    """A card by id; None when unknown or when the index cannot be opened."""
+    return turn.cards.get(card_id) if turn.cards is not None else None
+
+
+def known(turn: Turn, ids: list[str] | tuple[str, ...]) -> list[Card]:
+    """The cards of these ids that still exist, in order."""
+    found = [card(turn, str(card_id)) for card_id in ids]
+    return [item for item in found if item is not None]

@@ -1,0 +1,1 @@
+"""Meetings: preparing a tough one step by step, its debrief, and the daily mood check-in."""

@@ -1,0 +1,1 @@
+"""Progress over time, its charts, and the current focus."""
