@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -164,21 +165,33 @@ def may_show_averages(trainee_count: int) -> bool:
 DUE_HOUR_UTC = 17  # a typed date means "by the end of that working day"
 
 
+MAX_DUE_YEARS = 5  # a due date further away than this is a typo, not a plan
+MAX_DUE_DAYS = 366
+
+
 def parse_due(text: str, now: datetime) -> datetime | None:
     """Read a due date typed as days from now ("7"), 2026-12-05, 05/12 or 05/12/2026.
 
-    None when the text is not a date or the date is not in the future.
+    None when the text is not a date, the date is not in the future, or it is years away.
     """
-    cleaned = text.strip().replace(".", "/").replace("-", "/")
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace(".", "/").replace("-", "/")
+    if not cleaned.isascii():
+        return None
     if cleaned.isdigit() and len(cleaned) <= 3:
         days = int(cleaned)
-        return now + timedelta(days=days) if days > 0 else None
+        return now + timedelta(days=days) if 0 < days <= MAX_DUE_DAYS else None
     parts = [part for part in cleaned.split("/") if part]
-    if not 2 <= len(parts) <= 3 or not all(part.isdigit() for part in parts):
+    if not 2 <= len(parts) <= 3 or not all(part.isdigit() and len(part) <= 4 for part in parts):
         return None
-    numbers = [int(part) for part in parts]
-    if len(parts[0]) == 4:  # year first: 2026/12/05
-        year, month, day = numbers if len(numbers) == 3 else (0, 0, 0)
+    due = _date_of([int(part) for part in parts], len(parts[0]) == 4, now)
+    return due if due is not None and now < due <= _latest_due(now) else None
+
+
+def _date_of(numbers: list[int], year_first: bool, now: datetime) -> datetime | None:
+    if year_first:  # 2026/12/05
+        if len(numbers) != 3:
+            return None
+        year, month, day = numbers
     else:
         day, month = numbers[0], numbers[1]
         year = numbers[2] if len(numbers) == 3 else now.year
@@ -191,4 +204,8 @@ def parse_due(text: str, now: datetime) -> datetime | None:
         return None
     if len(numbers) == 2 and due <= now:  # "05/01" typed in December means next January
         due = due.replace(year=due.year + 1)
-    return due if due > now else None
+    return due
+
+
+def _latest_due(now: datetime) -> datetime:
+    return now + timedelta(days=365 * MAX_DUE_YEARS)

@@ -52,3 +52,15 @@ def test_a_trainer_sees_only_trainees_still_in_the_cohort_and_averages_from_thre
     gone = Membership(1, 11, "Ben", NOW, left_at=NOW)
     assert visible_members([staying, gone]) == [staying]
     assert not may_show_averages(2) and may_show_averages(3)
+
+
+@pytest.mark.parametrize(
+    "typed", ["２⁷x", "8041-71-46932263472", "٣", "99999/12/05", "2026-02-30", "0", "400"]
+)
+def test_a_due_date_that_cannot_be_meant_is_refused_not_raised(typed: str) -> None:
+    assert parse_due(typed, datetime(2026, 12, 1, 9, tzinfo=UTC)) is None
+
+
+def test_full_width_digits_read_as_a_due_date() -> None:
+    due = parse_due("１５/１２", datetime(2026, 12, 1, 9, tzinfo=UTC))
+    assert due is not None and (due.month, due.day) == (12, 15)

@@ -151,6 +151,8 @@ def set_role(turn: Turn, role: Role) -> list[Reply]:
 
 def help_replies(turn: Turn) -> list[Reply]:
     """The commands and what the coach does, then the step on screen if one is waiting."""
+    if in_setup(turn):
+        return [turn.reply("help"), *setup_prompt(turn)]
     position = turn.navigator.position(turn)
     if position is None:
         return [turn.reply("help")]
