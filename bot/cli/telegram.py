@@ -77,6 +77,7 @@ def _bot(settings: Settings, token: str) -> tuple[Services, Application]:  # typ
         max_rate=settings.telegram_max_rate,
         reminders=services.reminders,
         reminder_interval=settings.reminder_interval,
+        health=lambda: [services.database_status(), *services.statuses()],
     )
     return services, application
 

@@ -6,11 +6,13 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 
 from aiohttp import web
 from telegram import BotCommand, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.domain.health import ResourceState, ResourceStatus
 from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
 
@@ -23,8 +25,9 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 COMMANDS = (
     "start", "check", "prepare", "ask", "progress", "assess", "focus",
     "mood", "debrief", "saved", "exercises", "join", "leave", "trainer", "export",
-    "language", "help", "cancel",
+    "menu", "language", "role", "help", "cancel",
 )  # fmt: skip
+HealthProbe = Callable[[], list[ResourceStatus]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Engine threads hand the interpreter back to the event loop every millisecond instead of every
 # five, so that a long transaction does not hold up everyone's taps.
@@ -40,6 +43,7 @@ def build_application(
     *,
     reminders: ReminderService | None = None,
     reminder_interval: float = 60.0,
+    health: HealthProbe | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB application whose handlers only translate between Telegram and the engine.
 
@@ -57,6 +61,7 @@ def build_application(
         .build()
     )
     application.bot_data["coach"] = TelegramContext(engine, reminders)
+    application.bot_data["health"] = health
     if reminders is not None and application.job_queue is not None:
         # Every process looks; the database hands each due reminder to one of them only.
         application.job_queue.run_repeating(
@@ -102,12 +107,28 @@ def webhook_app(application: Application, path: str, secret: str | None) -> web.
         return web.Response(text="ok")
 
     async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "running": application.running})
+        probe: HealthProbe | None = application.bot_data.get("health")
+        statuses = await asyncio.to_thread(probe) if probe is not None else []
+        body, ok = health_report(statuses, application.running)
+        return web.json_response(body, status=200 if ok else 503)
 
     server = web.Application()
     server.router.add_post(f"/{path.strip('/')}", receive)
     server.router.add_get("/health", health)
     return server
+
+
+def health_report(statuses: list[ResourceStatus], running: bool) -> tuple[dict[str, object], bool]:
+    """The /health body: each part (database, card index, emotion reader...) on its own.
+
+    Not ready (503) while the bot is not running or a part is loading or failed; a part that
+    serves a fallback (emotions read from cues only) is "degraded" but answers.
+    """
+    parts = {s.name: {"state": s.state.value, "detail": s.detail} for s in statuses}
+    ok = running and all(status.usable for status in statuses)
+    degraded = any(status.state is not ResourceState.READY for status in statuses)
+    state = "unavailable" if not ok else "degraded" if degraded else "ok"
+    return {"status": state, "running": running, "parts": parts}, ok
 
 
 async def serve_webhook(
