@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.adapters.db import database
 from bot.adapters.db.models import AnswerRow, ResultRow, ScoreRow, SessionRow, UserRow
+from bot.services.conversation.options import Mood, PrepareFeeling, PrepareSituation, PrepareSkip
 from bot.services.engine import DialogueEngine
 from tests.conftest import ChatDriver
 
@@ -19,6 +20,12 @@ EngineFactory = Callable[[], DialogueEngine]
 def _count(db: Engine, model: type) -> int:
     with database.session_factory(db)() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _progress(chat: ChatDriver) -> tuple[int, int]:
+    """Where the sequence on screen stands (statement or step n of m), from its reply."""
+    step = next(reply.progress for reply in chat.last if reply.progress is not None)
+    return step.number, step.total
 
 
 def _answers(db: Engine) -> dict[str, int]:
@@ -34,12 +41,13 @@ def test_a_quick_check_is_stored_with_its_result_and_scores(
     chat.say("/check")
     for _ in range(10):
         chat.answer(5)
-    assert "Strength:" in chat.text
+    assert "result_title_quick" in chat.keys and "result_strength" in chat.keys
     assert _count(db_engine, UserRow) == 1
     assert _count(db_engine, AnswerRow) == 10
     assert _count(db_engine, ResultRow) == 1
     assert _count(db_engine, ScoreRow) == 5 + 10  # five registers, ten competencies measured
-    assert "Your first result" in chat.say("/progress")
+    chat.say("/progress")
+    assert "progress_title" in chat.keys and "progress_empty" not in chat.keys
 
 
 def test_a_new_process_resumes_the_conversation_where_it_stopped(
@@ -52,9 +60,11 @@ def test_a_new_process_resumes_the_conversation_where_it_stopped(
         first.answer(value)
     # A restart: a brand-new engine over the same database, nothing kept in memory.
     second = ChatDriver(sql_engine_factory())
-    text = second.start()
-    assert "On reprend là où vous vous étiez arrêté" in text and "4/36" in text
-    assert "5/36" in second.answer(4)
+    second.start()
+    assert second.keys == ["welcome_back_paused", "question"]
+    assert _progress(second) == (4, 36)
+    second.answer(4)
+    assert _progress(second) == (5, 36)
 
 
 def test_two_engines_continue_the_same_user_in_turn(
@@ -66,7 +76,7 @@ def test_two_engines_continue_the_same_user_in_turn(
     for turn in range(10):
         driver = one if turn % 2 == 0 else two
         driver.say(str(1 + turn % 5))
-    assert "Strength:" in two.text
+    assert "result_strength" in two.keys
     assert _count(db_engine, ResultRow) == 1
 
 
@@ -121,7 +131,10 @@ def test_a_crash_in_the_middle_of_an_answer_leaves_the_stored_state_intact(
     assert _count(db_engine, ResultRow) == 0
     with database.session_factory(db_engine)() as session:
         assert session.scalars(select(SessionRow.status)).one() == "active"
-    assert "Strength:" in ChatDriver(sql_engine_factory()).say("2")
+    again = ChatDriver(sql_engine_factory())
+    again.say("2")
+    assert "result_strength" in again.keys
+    assert _count(db_engine, ResultRow) == 1
 
 
 def test_a_changed_answer_replaces_the_stored_value(
@@ -150,18 +163,21 @@ def test_preparations_moods_and_safety_events_are_stored(
     chat = ChatDriver(sql_engine_factory())
     chat.start(language="en", role="buyer")
     chat.say("/prepare")
-    chat.press("Late deliveries")
+    chat.choose(PrepareSituation("late-delivery"))
     chat.say("Getting the line running again this week")
     # A restart in the middle: another engine carries on with the same preparation.
     chat = ChatDriver(sql_engine_factory())
-    assert "Step 3/6" in chat.start()
-    chat.press("Angry")
+    chat.start()
+    assert chat.keys == ["welcome_back_paused", "prep_feeling"] and _progress(chat) == (3, 6)
+    chat.choose(PrepareFeeling("anger"))
     chat.say("They need a realistic recovery plan; they fear penalties")
     chat.say("Move the urgent references to our second source")
-    assert "Your preparation is ready" in chat.press("Skip")
+    chat.choose(PrepareSkip())
+    assert chat.keys[0] == "prep_done"
     chat.say("/mood")
-    chat.press("mood:3")
+    chat.choose(Mood(3))
     chat.say("I want to end it all")
+    assert chat.keys == ["safety_self_harm"]
     with database.session_factory(db_engine)() as session:
         (preparation,) = session.scalars(select(PreparationRow))
         assert preparation.situation == "late-delivery" and preparation.feeling == "anger"
