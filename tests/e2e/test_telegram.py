@@ -1,9 +1,15 @@
-"""The real PTB Application against a fake Bot API server on loopback: whole conversations."""
+"""The real PTB Application against a fake Bot API server on loopback: whole conversations.
+
+Assertions are on what the fake Bot API recorded (buttons' callback data, messages, edits,
+files) and on the database, not on wording; where the language of a message matters, it is
+compared with the catalogue's text for its key.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.adapters.db import database
-from bot.adapters.db.models import AnswerRow, ResultRow
+from bot.adapters.db.models import AnswerRow, PreparationRow, ResultRow, UserRow
 from bot.adapters.emotion.detector import EmotionDetector
 from bot.channels.telegram.app import (
     ALLOWED_UPDATES,
@@ -22,8 +28,11 @@ from bot.channels.telegram.app import (
     serve_webhook,
 )
 from bot.domain.content import Content
+from bot.domain.framework import ROLES
+from bot.services.conversation.options import Answer, FocusChange, FocusOn, RoleChoice
+from bot.services.conversation.protocol import Flow, OptionValue, decode
 from bot.services.engine import DialogueEngine
-from tests.fake_telegram import FakeBotApi
+from tests.fake_telegram import FakeBotApi, callback_data_of
 from tests.fakes import FakeCardIndex, FakeClock
 
 USER = 1001
@@ -131,14 +140,49 @@ def _count(db: Engine, model: type) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_first_contact_greets_in_the_users_telegram_language(engines: EngineFactory) -> None:
+def _offered(fake: FakeBotApi, chat: int = USER, since: int = 0) -> list[OptionValue]:
+    """The typed values of the buttons the bot sent to a chat (from its n-th message on)."""
+    data = [d for entry in fake.sent(chat)[since:] for d in callback_data_of(entry)]
+    values = [decode(d) for d in data]
+    assert all(value is not None for value in values), data
+    return [value for value in values if value is not None]
+
+
+def _answers_on(message: dict[str, Any]) -> set[int]:
+    """The positions of the statements whose answer buttons a message carries."""
+    values = [decode(d) for d in callback_data_of(message)]
+    return {value.position for value in values if isinstance(value, Answer)}
+
+
+def _user(db: Engine, user: int) -> UserRow:
+    with database.session_factory(db)() as session:
+        row = session.scalars(select(UserRow).where(UserRow.external_id == str(user))).one()
+        session.expunge(row)
+        return row
+
+
+def _flow(engines: EngineFactory, user: int = USER) -> Flow:
+    conversation = engines().conversation("telegram", str(user))
+    assert conversation is not None
+    return conversation.flow
+
+
+def test_first_contact_greets_in_the_users_telegram_language(
+    engines: EngineFactory, db: Engine, content: Content
+) -> None:
     async def scenario() -> None:
         async with FakeBotApi() as fake, polling_bot(fake, engines()):
-            french = await _exchange(fake, "/start", user=1, language="fr-FR")
-            assert "Bonjour, je suis TrustCoach" in french and "De quel côté" in french
-            english = await _exchange(fake, "/start", user=2, language="en")
-            assert "Hello, I'm TrustCoach" in english and "Which side" in english
-            assert "Which language" not in french + english  # Telegram told us
+            said = {
+                1: await _exchange(fake, "/start", user=1, language="fr-FR"),
+                2: await _exchange(fake, "/start", user=2, language="en"),
+            }
+            for user, language in ((1, "fr"), (2, "en")):
+                assert content.messages.text(language, "welcome") in said[user]
+                # The side is asked at once, not the language: Telegram told us.
+                assert _offered(fake, user) == [RoleChoice(role) for role in ROLES]
+                row = _user(db, user)
+                assert (row.language, row.language_confirmed, row.role) == (language, True, None)
+                assert _flow(engines, user) is Flow.ROLE
 
     _run(scenario)
 
@@ -174,22 +218,28 @@ def test_a_whole_quick_check_by_button_presses_with_each_answer_shown(
             await _press(fake, "role:buyer")
             assert "1/10" in await _exchange(fake, "/check")
             question_id, _ = _button(fake, "ans:")
+            assert _answers_on(fake.message(USER, question_id)) == {0}
+            sent, edits = len(fake.sent(USER)), len(fake.edits)
             await _press(fake, "ans:", label="4")
+            # The answered question turns into the next one: no new message, one edit.
+            assert len(fake.sent(USER)) == sent
+            assert [edit["message_id"] for edit in fake.edits[edits:]] == [question_id]
             in_place = fake.message(USER, question_id)
-            assert in_place["text"].startswith(
-                "✓ 1/10 → 4\n2/10"
-            )  # the answer shown, the next asked
+            assert _answers_on(in_place) == {1}
+            assert 0 <= in_place["text"].index("1/10") < in_place["text"].index("2/10")
             await _answer_questions(fake, 9)
-            result = "\n".join(fake.texts())
-            assert (
-                "Your quick self-check, register by register" in result and "Area to grow" in result
-            )
+            # Each answer is shown in place, the last one too.
+            assert [edit["message_id"] for edit in fake.edits[edits:]] == [question_id] * 10
             pressed = fake.message(USER, question_id)
-            assert "→ 4" in pressed["text"] and not pressed.get(
-                "reply_markup"
-            )  # answered to the end
-            progress = await _exchange(fake, "/progress")
-            assert "Your first result" in progress
+            assert "10/10" in pressed["text"] and pressed["text"].endswith("\n→ 4")
+            assert not pressed.get("reply_markup")  # answered to the end
+            # The result comes in new messages, with the offer to focus on the weakest area.
+            result = _offered(fake, since=sent)
+            assert len([value for value in result if isinstance(value, FocusOn)]) == 1
+            assert _flow(engines) is Flow.FOCUS_OFFER
+            before = len(fake.sent(USER))
+            await _exchange(fake, "/progress")
+            assert FocusChange() in _offered(fake, since=before)  # a result to show, and a focus
 
     _run(scenario)
     assert _count(db, ResultRow) == 1 and _count(db, AnswerRow) == 10
@@ -205,12 +255,15 @@ def test_a_restarted_bot_process_continues_the_check(engines: EngineFactory, db:
                 await _answer_questions(fake, 4)
             async with polling_bot(fake, engines()):  # a new process, nothing in memory
                 text = await _exchange(fake, "/start")
-                assert "pick up where you left off" in text and "5/10" in text
+                assert "5/10" in text and _answers_on(fake.last_sent(USER)) == {4}
+                assert _flow(engines) is Flow.ASSESSMENT
                 await _answer_questions(fake, 6)
-                assert "Area to grow" in "\n".join(fake.texts())
+                assert _flow(engines) is Flow.FOCUS_OFFER and any(
+                    isinstance(value, FocusOn) for value in _offered(fake)
+                )
 
     _run(scenario)
-    assert _count(db, ResultRow) == 1
+    assert _count(db, ResultRow) == 1 and _count(db, AnswerRow) == 10
 
 
 def test_two_bot_processes_share_one_database(engines: EngineFactory, db: Engine) -> None:
@@ -227,9 +280,10 @@ def test_two_bot_processes_share_one_database(engines: EngineFactory, db: Engine
             await _answer_questions(first, 3)
             # The same person, served by the other process: the conversation is where it was.
             assert "4/10" in await _exchange(second, "/check")
+            assert _answers_on(second.last_sent(USER)) == {3}
             for _ in range(7):
                 await _press(second, "ans:", label="2")
-            assert "Area to grow" in "\n".join(second.texts())
+            assert any(isinstance(value, FocusOn) for value in _offered(second))  # the result
 
     _run(scenario)
     assert _count(db, AnswerRow) == 10 and _count(db, ResultRow) == 1
@@ -243,10 +297,13 @@ def test_a_stale_or_foreign_button_changes_nothing(engines: EngineFactory, db: E
             await _exchange(fake, "/check")
             first_question, first_data = _button(fake, "ans:", label="4")
             await _press(fake, "ans:", label="4")
+            assert not fake.answered_callbacks[-1].get("text")  # a press that counts: no notice
             answered = len(fake.answered_callbacks)
             fake.user_presses(USER, first_question, first_data, check_button=False)  # replayed
             await fake.wait_for(lambda f: len(f.answered_callbacks) > answered)
-            assert "earlier step" in (fake.answered_callbacks[-1].get("text") or "")
+            assert fake.answered_callbacks[-1].get("text")  # the stale notice, on the button
+            await _settle(fake, USER)
+            assert _answers_on(fake.message(USER, first_question)) == {1}  # still statement 2
             # Another user in a group presses the first user's button.
             await _exchange(fake, "/start", user=2002)
             answered = len(fake.answered_callbacks)
@@ -255,7 +312,7 @@ def test_a_stale_or_foreign_button_changes_nothing(engines: EngineFactory, db: E
                 2002, _button(fake, "ans:")[0], current, chat_id=USER, check_button=False
             )
             await fake.wait_for(lambda f: len(f.answered_callbacks) > answered)
-            assert "earlier step" in (fake.answered_callbacks[-1].get("text") or "")
+            assert fake.answered_callbacks[-1].get("text")
 
     _run(scenario)
     assert _count(db, AnswerRow) == 1
@@ -263,23 +320,27 @@ def test_a_stale_or_foreign_button_changes_nothing(engines: EngineFactory, db: E
 
 def test_a_flood_of_messages_is_throttled_with_one_warning(engines: EngineFactory) -> None:
     async def scenario() -> None:
-        async with FakeBotApi() as fake, polling_bot(fake, engines()):
+        engine = engines()
+        async with FakeBotApi() as fake, polling_bot(fake, engine):
             await _exchange(fake, "/start")
             await _press(fake, "role:buyer")
             before = len(fake.sent(USER))
             for index in range(60):
                 fake.user_says(USER, f"/help {index}")
             await asyncio.sleep(4)
-            replies = fake.texts(USER)[before:]
-            warnings = [text for text in replies if "a lot of messages" in text]
-            assert len(warnings) == 1
-            helped = sum("/assess" in text for text in replies)
+            replies = Counter(fake.texts(USER)[before:])
+            warning = engine.text("en", "flood_warning")
+            assert replies.pop(warning) == 1
+            # Every other message is the same answer to /help.
+            ((_, helped),) = replies.items()
             assert 10 <= helped <= 30  # the limit, minus what /start and the role already used
 
     _run(scenario)
 
 
-def test_a_prepared_meeting_sends_the_sheet_as_a_document(engines: EngineFactory) -> None:
+def test_a_prepared_meeting_sends_the_sheet_as_a_document(
+    engines: EngineFactory, db: Engine
+) -> None:
     async def scenario() -> None:
         async with FakeBotApi() as fake, polling_bot(fake, engines()):
             await _exchange(fake, "/start")
@@ -299,6 +360,10 @@ def test_a_prepared_meeting_sends_the_sheet_as_a_document(engines: EngineFactory
             )
 
     _run(scenario)
+    with database.session_factory(db)() as session:
+        (preparation,) = session.scalars(select(PreparationRow))
+        assert (preparation.situation, preparation.feeling) == ("price-increase", "anxiety")
+        assert preparation.completed_at is not None
 
 
 def test_long_texts_are_split_at_telegrams_limit() -> None:
@@ -316,7 +381,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_webhook_mode_checks_the_secret_and_serves_health(engines: EngineFactory) -> None:
+def test_webhook_mode_checks_the_secret_and_serves_health(
+    engines: EngineFactory, db: Engine, content: Content
+) -> None:
     async def scenario() -> None:
         async with FakeBotApi() as fake:
             port = _free_port()
@@ -351,7 +418,9 @@ def test_webhook_mode_checks_the_secret_and_serves_health(engines: EngineFactory
             assert fake.sent(USER) == []
             assert await fake.post_update(url, update, "s3cret") == 200
             texts = await _said(fake, 1)
-            assert "Bonjour, je suis TrustCoach" in "\n".join(texts)
+            await _settle(fake, USER)
+            assert content.messages.text("fr", "welcome") in "\n".join(texts)
+            assert _user(db, USER).language == "fr"
             stop.set()
             await server
 
