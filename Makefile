@@ -16,8 +16,8 @@ chat: install
 test: install-dev lint unit
 
 lint: install-dev
-	$(BIN)/ruff check bot tests benchmarks
-	$(BIN)/ruff format --check bot tests benchmarks
+	$(BIN)/ruff check bot tests benchmarks docs
+	$(BIN)/ruff format --check bot tests benchmarks docs
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

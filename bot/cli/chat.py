@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
+import logging.handlers
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli._registry import Commands
@@ -39,6 +42,7 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.bootstrap import build_services  # noqa: PLC0415 - keep --help fast
     from bot.channels.terminal import run_chat  # noqa: PLC0415
 
+    _log_to_file(settings.data_dir / "logs" / "chat.log")
     services = build_services(settings)
     try:
         user = args.user or getpass.getuser()
@@ -46,3 +50,16 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
         return run_chat(services.engine, user, images, args.lang, args.role, services)
     finally:
         services.close()
+
+
+LOG_BYTES = 1_000_000
+
+
+def _log_to_file(path: Path) -> None:
+    """Send the chat's log to a file: warnings and their details never land in the conversation."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=LOG_BYTES, backupCount=2, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().handlers[:] = [handler]

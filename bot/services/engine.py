@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.domain.content import Content
 from bot.domain.dialogue import Choice, Inbound, Reply, Start, User
 from bot.domain.framework import Language
-from bot.services.conversation import router
+from bot.services import router
 from bot.services.conversation.protocol import decode
 from bot.services.conversation.state import Conversation, Shown
 from bot.services.conversation.turn import Turn

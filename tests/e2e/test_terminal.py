@@ -88,7 +88,7 @@ def test_every_command_is_documented_in_the_readme() -> None:
     settings = _section(readme, "Settings")
     for field in Settings.model_fields:
         assert f"`{ENV_PREFIX}{field.upper()}`" in settings, field
-    from bot.services.conversation.router import ROUTER
+    from bot.services.router import ROUTER
 
     for command in ROUTER.table.commands:
         assert f"`/{command}" in readme or command == "start", command

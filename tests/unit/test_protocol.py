@@ -24,8 +24,8 @@ from bot.services.conversation.protocol import (
     encode,
     value_type,
 )
-from bot.services.conversation.router import ROUTER
 from bot.services.conversation.state import data_type
+from bot.services.router import ROUTER
 
 RANDOM = random.Random(20261201)
 

@@ -262,7 +262,9 @@ async def _retry(send: object, *args: object, **kwargs: object) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its update, and tell the user without losing anything stored."""
-    log.error("error while handling an update: %s", update, exc_info=context.error)
+    # The update id, not the update: its text is the user's and stays out of the logs.
+    update_id = update.update_id if isinstance(update, Update) else type(update).__name__
+    log.error("error while handling update %s", update_id, exc_info=context.error)
     if (
         not isinstance(update, Update)
         or update.effective_chat is None

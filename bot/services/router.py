@@ -21,15 +21,14 @@ from bot.domain.dialogue import Choice, Inbound, Reply, ReplyKind, Start
 from bot.domain.text import clean_input, fold, is_number
 from bot.services.assessment import routes as assessment
 from bot.services.cohorts import routes as cohorts
+from bot.services.conversation import core
+from bot.services.conversation.options import MenuDoor
+from bot.services.conversation.protocol import Flow, OptionValue, decode
+from bot.services.conversation.routes import Choose, Command, Feature, Payload, Step
+from bot.services.conversation.turn import Turn
 from bot.services.knowledge import routes as knowledge
 from bot.services.meetings import routes as meetings
 from bot.services.progress import routes as progress
-
-from . import core
-from .options import MenuDoor
-from .protocol import Flow, OptionValue, decode
-from .routes import Choose, Command, Feature, Payload, Step
-from .turn import Turn
 
 Replies = list[Reply]
 SafetyCheck = Callable[[Turn, str], Replies | None]
