@@ -6,36 +6,55 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
+from bot.adapters.lazy import DEFAULT_BACKOFF, Lazy
 from bot.domain.charts import BarChart, LineChart, RadarChart
+from bot.domain.health import ResourceStatus
 
 if TYPE_CHECKING:
     from .renderer import MatplotlibCharts
+
+Chart = RadarChart | LineChart | BarChart
+
+
+def _matplotlib_charts() -> MatplotlibCharts:
+    from .renderer import MatplotlibCharts  # noqa: PLC0415 - half a second of import
+
+    return MatplotlibCharts()
 
 
 class LazyCharts:
     """A ChartRenderer that builds the matplotlib one on first use; thread-safe."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._renderer: MatplotlibCharts | None = None
+    def __init__(
+        self,
+        opener: Callable[[], MatplotlibCharts] = _matplotlib_charts,
+        *,
+        backoff: tuple[float, ...] = DEFAULT_BACKOFF,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._renderer = Lazy("charts", opener, backoff=backoff, clock=clock)
 
     def renderer(self) -> MatplotlibCharts:
         """Return the real renderer, importing matplotlib if needed."""
-        with self._lock:
-            if self._renderer is None:
-                from .renderer import MatplotlibCharts  # noqa: PLC0415 - half a second of import
-
-                self._renderer = MatplotlibCharts()
-            return self._renderer
+        return self._renderer.get()
 
     def warm_up(self) -> threading.Thread:
         """Import matplotlib in a background thread."""
-        thread = threading.Thread(target=self.renderer, name="charts-warm-up", daemon=True)
-        thread.start()
-        return thread
+        return self._renderer.warm_up()
+
+    def wait(self, timeout: float | None = None) -> ResourceStatus:
+        """Block while matplotlib is being imported; return the status."""
+        return self._renderer.wait(timeout)
+
+    def status(self) -> ResourceStatus:
+        """Return whether the renderer is ready, loading or unavailable."""
+        return self._renderer.status()
 
     def radar(self, chart: RadarChart) -> bytes:
         """Draw a radar chart (see MatplotlibCharts.radar)."""
@@ -55,49 +74,70 @@ class ChartProcess:
 
     Drawing a chart holds Python's interpreter lock for about a tenth of a second; in the bot's
     own process that would pause every other conversation. The child starts clean ("spawn"), so
-    it carries neither the embedding model nor the bot's threads.
+    it carries neither the embedding model nor the bot's threads. It is ready once it has
+    imported matplotlib; a child that dies is replaced on the next chart.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-
-    def _executor(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=context, initializer=_lower_priority
-                )
-            return self._pool
+    def __init__(
+        self,
+        *,
+        backoff: tuple[float, ...] = DEFAULT_BACKOFF,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._pool = Lazy("charts", _start_child, backoff=backoff, clock=clock)
 
     def warm_up(self) -> threading.Thread:
         """Start the child process and import matplotlib there, in the background."""
-        thread = threading.Thread(target=self._start, name="charts-warm-up", daemon=True)
-        thread.start()
-        return thread
+        return self._pool.warm_up()
 
-    def _start(self) -> None:
-        self._executor().submit(_draw, "warm_up", None).result()
+    def wait(self, timeout: float | None = None) -> ResourceStatus:
+        """Block while the child process is starting; return the status."""
+        return self._pool.wait(timeout)
+
+    def status(self) -> ResourceStatus:
+        """Return whether the child process is ready, starting or unavailable."""
+        return self._pool.status()
 
     def radar(self, chart: RadarChart) -> bytes:
         """Draw a radar chart in the child process."""
-        return self._executor().submit(_draw, "radar", chart).result()
+        return self._draw("radar", chart)
 
     def lines(self, chart: LineChart) -> bytes:
         """Draw a line chart in the child process."""
-        return self._executor().submit(_draw, "lines", chart).result()
+        return self._draw("lines", chart)
 
     def bars(self, chart: BarChart) -> bytes:
         """Draw a bar chart in the child process."""
-        return self._executor().submit(_draw, "bars", chart).result()
+        return self._draw("bars", chart)
 
     def close(self) -> None:
         """Stop the child process."""
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
+        pool = self._pool.reset()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+    def _draw(self, kind: str, chart: Chart) -> bytes:
+        pool = self._pool.get()
+        try:
+            return pool.submit(_draw, kind, chart).result()
+        except BrokenProcessPool:
+            # The child died (killed, out of memory): forget it so that the next chart starts
+            # a new one, instead of failing for the rest of the bot's life.
+            if self._pool.reset(only=pool) is not None:
+                pool.shutdown(cancel_futures=True)
+            raise
+
+
+def _start_child() -> ProcessPoolExecutor:
+    """Start the child process and let it import matplotlib (the slow part of a first chart)."""
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_lower_priority)
+    try:
+        pool.submit(_draw, "warm_up", None).result()
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    return pool
 
 
 _IN_CHILD = LazyCharts()
@@ -109,7 +149,7 @@ def _lower_priority() -> None:
         os.nice(10)
 
 
-def _draw(kind: str, chart: RadarChart | LineChart | BarChart | None) -> bytes:
+def _draw(kind: str, chart: Chart | None) -> bytes:
     """Run in the child process: draw one chart with the child's own renderer."""
     renderer = _IN_CHILD.renderer()
     if isinstance(chart, RadarChart) and kind == "radar":

@@ -1,50 +1,64 @@
-"""Opens the emotion detector on first use; falls back to cues alone when the model is missing."""
+"""Opens the emotion detector on first use; reads cues alone while the model cannot be loaded."""
 
 from __future__ import annotations
 
-import logging
+import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.adapters.lazy import DEFAULT_BACKOFF, Lazy
 from bot.domain.emotions import EmotionReading
 from bot.domain.framework import Language
+from bot.domain.health import ResourceState, ResourceStatus
 
 if TYPE_CHECKING:  # numpy and the stemmers load only when the detector is first used
     from .detector import EmotionDetector
 
-log = logging.getLogger(__name__)
+CUES_ONLY = "cues only"
 
 
 class LazyEmotionDetector:
-    """An EmotionDetector port that builds the real detector once, when first needed."""
+    """An EmotionDetector port: the full detector when it loads, cues alone until it does.
+
+    The full detector is retried after a back-off, so a model installed (or a disk freed) after
+    start-up is picked up without a restart.
+    """
 
     def __init__(
-        self, full: Callable[[], EmotionDetector], cues_only: Callable[[], EmotionDetector]
+        self,
+        full: Callable[[], EmotionDetector],
+        cues_only: Callable[[], EmotionDetector],
+        *,
+        backoff: tuple[float, ...] = DEFAULT_BACKOFF,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._full = full
-        self._cues_only = cues_only
-        self._lock = threading.Lock()
-        self._detector: EmotionDetector | None = None
+        self._detector = Lazy("emotions", full, fallback=cues_only, backoff=backoff, clock=clock)
 
     def detector(self) -> EmotionDetector:
-        """Return the detector, building it if needed (with the model when it can be loaded)."""
-        with self._lock:
-            if self._detector is None:
-                try:
-                    self._detector = self._full()
-                except Exception:
-                    # Without the model the cues still read most messages; better than nothing.
-                    log.exception("emotion prototypes unavailable; reading cues only")
-                    self._detector = self._cues_only()
-            return self._detector
+        """Return the detector, building it if needed (cues only while the model is missing)."""
+        return self._detector.get()
 
     def warm_up(self) -> threading.Thread:
         """Build the detector in a background thread."""
-        thread = threading.Thread(target=self.detector, name="emotion-warm-up", daemon=True)
-        thread.start()
-        return thread
+        return self._detector.warm_up()
+
+    def wait(self, timeout: float | None = None) -> ResourceStatus:
+        """Block while the detector is loading; return its status."""
+        return _described(self._detector.wait(timeout))
+
+    def status(self) -> ResourceStatus:
+        """Return whether the full detector is ready, loading, or replaced by cues alone."""
+        return _described(self._detector.status())
 
     def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
         """Read one message."""
         return self.detector().analyze(text, default_language)
+
+
+def _described(status: ResourceStatus) -> ResourceStatus:
+    # The fallback is always the same: say what is served rather than what failed (logged).
+    if status.state is ResourceState.DEGRADED:
+        return dataclasses.replace(status, detail=CUES_ONLY)
+    return status

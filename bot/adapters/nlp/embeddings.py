@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+
+# The shared holder lives in a light module (the composition root imports it at start-up); it is
+# still importable from here, where it always was.
+from .shared import SharedEmbeddings
+
+__all__ = [
+    "MODEL_ID_FILES",
+    "ModelNotFoundError",
+    "SentenceTransformerEmbeddings",
+    "SharedEmbeddings",
+    "default_model_path",
+    "model_fingerprint",
+    "resolve_model",
+]
 
 # Identity files of a model folder: enough to notice a different model without hashing weights.
 MODEL_ID_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json")
@@ -91,24 +104,3 @@ class SentenceTransformerEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Embed a query (LangChain interface)."""
         return [float(x) for x in self.encode([text])[0]]
-
-
-class SharedEmbeddings:
-    """One embedding model per process, loaded on first use and shared by every adapter."""
-
-    def __init__(self, model_setting: str | None) -> None:
-        self._setting = model_setting
-        self._lock = threading.Lock()
-        self._embeddings: SentenceTransformerEmbeddings | None = None
-
-    @property
-    def model(self) -> Path | str:
-        """The model folder or name (ModelNotFoundError when the setting points nowhere)."""
-        return resolve_model(self._setting)
-
-    def get(self, _model: Path | str | None = None) -> SentenceTransformerEmbeddings:
-        """Return the loaded model, loading it once (usable as an embeddings factory)."""
-        with self._lock:
-            if self._embeddings is None:
-                self._embeddings = SentenceTransformerEmbeddings(self.model)
-            return self._embeddings

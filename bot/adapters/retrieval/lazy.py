@@ -2,54 +2,52 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.adapters.lazy import DEFAULT_BACKOFF, Lazy
 from bot.domain.cards import Card
 from bot.domain.framework import Language
+from bot.domain.health import ResourceStatus, ResourceUnavailableError
 from bot.domain.retrieval import CardHit, SearchUnavailableError, TagFilter
 
 if TYPE_CHECKING:  # the index pulls numpy, faiss and langchain: only load them when used
     from .index import HybridCardIndex
 
-log = logging.getLogger(__name__)
-
 
 class LazyCardIndex:
-    """A CardIndex that opens the real one once, on first need; thread-safe."""
+    """A CardIndex that opens the real one on first need, and tries again after a failure."""
 
-    def __init__(self, opener: Callable[[], HybridCardIndex]) -> None:
-        self._opener = opener
-        self._lock = threading.Lock()
-        self._index: HybridCardIndex | None = None
-        self._failure: str | None = None
+    def __init__(
+        self,
+        opener: Callable[[], HybridCardIndex],
+        *,
+        backoff: tuple[float, ...] = DEFAULT_BACKOFF,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._index = Lazy("cards", opener, backoff=backoff, clock=clock)
 
     def index(self) -> HybridCardIndex:
         """Return the index, opening it if needed; SearchUnavailableError if it cannot be."""
-        with self._lock:
-            if self._index is None and self._failure is None:
-                try:
-                    self._index = self._opener()
-                except Exception as error:
-                    # Remembered so that every later message does not retry a slow, failing load.
-                    log.exception("the card index could not be opened")
-                    self._failure = f"{type(error).__name__}: {error}"
-            if self._index is None:
-                raise SearchUnavailableError(self._failure or "card index unavailable")
-            return self._index
+        try:
+            return self._index.get()
+        except ResourceUnavailableError as error:
+            # Services know the knowledge base by its own error, not by the holder's.
+            raise SearchUnavailableError(error.reason) from error
 
     def warm_up(self) -> threading.Thread:
-        """Open the index in a background thread; errors surface on first use."""
-        thread = threading.Thread(target=self._quiet_open, name="card-index-warm-up", daemon=True)
-        thread.start()
-        return thread
+        """Open the index in a background thread; a failure shows in status()."""
+        return self._index.warm_up()
 
-    def _quiet_open(self) -> None:
-        with contextlib.suppress(SearchUnavailableError):
-            self.index()
+    def wait(self, timeout: float | None = None) -> ResourceStatus:
+        """Block while the index is loading; return its status."""
+        return self._index.wait(timeout)
+
+    def status(self) -> ResourceStatus:
+        """Return whether the index is loaded, loading or unavailable (and why)."""
+        return self._index.status()
 
     def search(
         self, query: str, language: Language, k: int = 3, tags: TagFilter | None = None
