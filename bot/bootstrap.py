@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
 
@@ -13,17 +17,19 @@ from bot.adapters.charts import ChartProcess, LazyCharts
 from bot.adapters.content.loader import load_content
 from bot.adapters.db import database
 from bot.adapters.emotion.lazy import LazyEmotionDetector
+from bot.adapters.nlp.shared import SharedEmbeddings
 from bot.adapters.retrieval.lazy import LazyCardIndex
 from bot.config import Settings
 from bot.domain.content import Content
-from bot.services.cohort_admin import CohortAdmin
+from bot.domain.health import ResourceState, ResourceStatus
+from bot.services.cohorts.admin import CohortAdmin
+from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
-from bot.services.nudges import ReminderService
-from bot.services.ports import EmotionDetector
+from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector
 
 if TYPE_CHECKING:
     from bot.adapters.emotion.detector import EmotionDetector as Detector
-    from bot.adapters.nlp.embeddings import SharedEmbeddings
+    from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings
     from bot.adapters.retrieval.index import HybridCardIndex, IndexReport
 
 
@@ -35,6 +41,20 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+@runtime_checkable
+class _Loading(Protocol):
+    """A part that loads on demand (LazyCardIndex, LazyEmotionDetector, LazyCharts, ...)."""
+
+    def warm_up(self) -> threading.Thread:
+        """Start loading in the background."""
+
+    def wait(self, timeout: float | None = None) -> ResourceStatus:
+        """Block while loading."""
+
+    def status(self) -> ResourceStatus:
+        """Tell where the loading stands."""
+
+
 @dataclass
 class Services:
     """Everything a channel needs, built once per process."""
@@ -43,30 +63,75 @@ class Services:
     content: Content
     engine: DialogueEngine
     database: Engine
-    cards: LazyCardIndex
+    cards: CardIndex
     emotions: EmotionDetector
     reminders: ReminderService
     cohorts: CohortAdmin
-    charts: LazyCharts | ChartProcess
+    charts: ChartRenderer
 
     def warm_up(self, wait: bool = False) -> None:
-        """Load the knowledge base and the emotion model in the background.
+        """Load the knowledge base, the emotion model and the charts in the background.
 
         A bot serving many people waits (`wait=True`): a first message must not load the model
         inside its database transaction while everyone else's answers queue behind it.
         """
-        threads = [self.cards.warm_up(), self.charts.warm_up()]
-        if isinstance(self.emotions, LazyEmotionDetector):
-            threads.append(self.emotions.warm_up())
+        threads = [part.warm_up() for part in self._loading().values()]
         if wait:
             for thread in threads:
                 thread.join()
+
+    def wait_ready(self, timeout: float | None = None) -> list[ResourceStatus]:
+        """Block while any part is still loading (at most `timeout` seconds); return statuses."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for part in self._loading().values():
+            part.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.statuses()
+
+    def statuses(self) -> list[ResourceStatus]:
+        """Return the state of the card index, the emotion detector and the charts."""
+        return [_status(name, part) for name, part in self._parts().items()]
+
+    def database_status(self) -> ResourceStatus:
+        """Check the database with `SELECT 1`; FAILED with the error's class name, never raises."""
+        try:
+            _select_one(self.database)
+        except Exception as error:
+            # The class name only: a driver's message may carry the host, user or password.
+            return ResourceStatus("database", ResourceState.FAILED, type(error).__name__)
+        return ResourceStatus("database", ResourceState.READY)
 
     def close(self) -> None:
         """Release database connections (and the chart process, if any)."""
         self.database.dispose()
         if isinstance(self.charts, ChartProcess):
             self.charts.close()
+
+    def _parts(self) -> dict[str, object]:
+        return {"cards": self.cards, "emotions": self.emotions, "charts": self.charts}
+
+    def _loading(self) -> dict[str, _Loading]:
+        # Parts given as overrides (fakes in tests) may be plain objects that never load.
+        return {name: p for name, p in self._parts().items() if isinstance(p, _Loading)}
+
+
+def _status(name: str, part: object) -> ResourceStatus:
+    if isinstance(part, _Loading):
+        return dataclasses.replace(part.status(), name=name)
+    return ResourceStatus(name, ResourceState.READY)  # a plain object is there from the start
+
+
+def _select_one(engine: Engine) -> None:
+    """Run `SELECT 1` on a driver connection of the pool, outside SQLAlchemy's transactions."""
+    # SQLAlchemy's transactions begin with SQLite's BEGIN IMMEDIATE (see database.make_engine):
+    # a health probe must not take the write lock that every answer queues for.
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()
 
 
 def prepare_storage(settings: Settings) -> Engine:
@@ -78,31 +143,24 @@ def prepare_storage(settings: Settings) -> Engine:
     return engine
 
 
-class ModelHolder:
-    """Holds the one embedding model of the process, imported and loaded only when first needed."""
+class ModelHolder(SharedEmbeddings):
+    """The process's one embedding model, as the settings name it; loaded on first use."""
 
     def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._shared: SharedEmbeddings | None = None
-        self._lock = threading.Lock()
-
-    def shared(self) -> SharedEmbeddings:
-        """Return the process's shared model holder."""
-        from bot.adapters.nlp.embeddings import SharedEmbeddings  # noqa: PLC0415 - numpy, torch
-
-        with self._lock:
-            if self._shared is None:
-                self._shared = SharedEmbeddings(self._settings.model_path)
-            return self._shared
+        super().__init__(settings.model_path)
 
 
 def open_card_index(
     settings: Settings, rebuild: bool = False, model: ModelHolder | None = None
 ) -> tuple[HybridCardIndex, IndexReport]:
     """Open the card index from the cache, building it when content, model or settings changed."""
+    from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings  # noqa: PLC0415 - torch
     from bot.adapters.retrieval.index import open_index  # noqa: PLC0415 - heavy: numpy, faiss, torch
 
-    shared = (model or ModelHolder(settings)).shared()
+    # Without a holder (a one-shot command) the model loads directly and its own error surfaces.
+    factory: Callable[[Path | str], SentenceTransformerEmbeddings] = (
+        model.get if model is not None else SentenceTransformerEmbeddings
+    )
     knowledge = settings.knowledge_dir
     return open_index(
         knowledge / "cards",
@@ -110,23 +168,27 @@ def open_card_index(
         settings.cache_root,
         settings.model_path,
         force=rebuild,
-        embeddings_factory=shared.get,
+        embeddings_factory=factory,
     )
 
 
-def open_emotion_detector(settings: Settings, model: ModelHolder | None = None) -> EmotionDetector:
-    """Build the emotion detector with the shared model (cues only if it cannot load)."""
+def open_emotion_detector(
+    settings: Settings, model: ModelHolder | None = None
+) -> LazyEmotionDetector:
+    """Build the emotion detector with the shared model (cues only while it cannot load)."""
     from bot.adapters.emotion.factory import open_detector  # noqa: PLC0415 - numpy, torch
 
+    holder = model or ModelHolder(settings)
+
     def full() -> Detector:
-        shared = (model or ModelHolder(settings)).shared()
         return open_detector(
-            settings.knowledge_dir, settings.cache_root, shared.get(), shared.model
+            settings.knowledge_dir, settings.cache_root, holder.get(), holder.model
         )
 
-    return LazyEmotionDetector(
-        full, lambda: open_detector(settings.knowledge_dir, settings.cache_root, None, None)
-    )
+    def cues_only() -> Detector:
+        return open_detector(settings.knowledge_dir, settings.cache_root, None, None)
+
+    return LazyEmotionDetector(full, cues_only)
 
 
 def build_services(settings: Settings, server: bool = False, **overrides: Any) -> Services:
