@@ -1,17 +1,24 @@
-"""Trainers and trainees in the terminal, and `trustcoach cohort`, run as separate processes."""
+"""Trainers and trainees in the terminal, and `trustcoach cohort`, run as separate processes.
+
+Assertions are on exit statuses, the database the runs leave, the files written (charts, CSV)
+and the operator's tab-separated list, not on the coach's wording.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image as PilImage
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.adapters.db import database
+from bot.adapters.db.models import CohortRow, MembershipRow, ResultRow, TrainerRow, UserRow
 from tests.e2e.conftest import CliRunner
-
-CODE = re.compile(r"\b[A-Z2-9]{12}\b")
 
 
 def _assert_chart(path: Path) -> None:
@@ -20,32 +27,74 @@ def _assert_chart(path: Path) -> None:
         assert len(picture.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 20
 
 
+@contextmanager
+def _stored(data_dir: Path) -> Iterator[Session]:
+    """The database the runs left in their data folder."""
+    engine = database.make_engine(f"sqlite:///{data_dir / 'trustcoach.db'}")
+    try:
+        with database.session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _user_id(session: Session, name: str) -> int:
+    return session.scalars(select(UserRow.id).where(UserRow.external_id == name)).one()
+
+
 def test_a_cohort_from_the_terminal_to_the_csv_export(cli: CliRunner, tmp_path: Path) -> None:
     created = cli(
         ["chat", "--user", "tom", "--lang", "en", "--role", "trainer"],
         "/trainer\nTom\nn\nBuyers 2027\n",
     )
     assert created.returncode == 0, created.stderr
-    code = CODE.search(created.stdout)
-    assert code is not None, created.stdout
+    with _stored(tmp_path) as session:
+        (cohort,) = session.scalars(select(CohortRow))
+        (trainer,) = session.scalars(select(TrainerRow))
+        assert (cohort.name, cohort.trainer_id) == ("Buyers 2027", _user_id(session, "tom"))
+        assert (trainer.user_id, trainer.display_name) == (cohort.trainer_id, "Tom")
+        code, cohort_id = cohort.code, cohort.id
+    assert code is not None and code in created.stdout  # the code to share is shown
+    radar = tmp_path / "images" / "registers.png"
     for number, name in enumerate(("ana", "ben", "cyd")):
-        answers = f"/join {code.group(0)}\n1\n{name.title()}\n/check\n" + f"{2 + number}\n" * 10
+        answers = f"/join {code}\n1\n{name.title()}\n/check\n" + f"{2 + number}\n" * 10
+        radar.unlink(missing_ok=True)
         joined = cli(["chat", "--user", name, "--lang", "en", "--role", "buyer"], answers)
-        assert "Welcome to «Buyers 2027»" in joined.stdout, joined.stdout[-2000:]
-        assert "Picture saved" in joined.stdout  # the result's radar chart
-    _assert_chart(tmp_path / "images" / "registers.png")
+        assert joined.returncode == 0, joined.stderr
+        assert "Traceback" not in joined.stdout + joined.stderr
+        with _stored(tmp_path) as session:
+            trainee = _user_id(session, name)
+            (membership,) = session.scalars(
+                select(MembershipRow).where(MembershipRow.user_id == trainee)
+            )
+            assert (membership.cohort_id, membership.display_name) == (cohort_id, name.title())
+            assert membership.left_at is None
+            assert (
+                len(session.scalars(select(ResultRow).where(ResultRow.user_id == trainee)).all())
+                == 1
+            )
+        _assert_chart(radar)  # the result's radar chart, saved for this trainee
+        assert str(radar) in joined.stdout
 
     report = cli(["chat", "--user", "tom"], "/trainer\n1\n2\n")
-    assert "3 have a self-check result" in report.stdout and "Average per register" in report.stdout
-    _assert_chart(next((tmp_path / "images").glob("cohort-*.png")))
+    assert report.returncode == 0, report.stderr
+    # With three trainees who have a result, the report comes with the cohort's chart.
+    chart = tmp_path / "images" / f"cohort-{cohort_id}.png"
+    _assert_chart(chart)
+    assert str(chart) in report.stdout
 
     listed = cli(["cohort", "list"])
-    assert "Buyers 2027\tTom\t3 trainees\topen" in listed.stdout
+    assert listed.returncode == 0, listed.stderr
+    (line,) = listed.stdout.splitlines()
+    shown_id, name, trainer_name, trainees, state = line.split("\t")
+    assert (int(shown_id), name, trainer_name) == (cohort_id, "Buyers 2027", "Tom")
+    assert trainees.split()[0] == "3" and state == "open"
     out = tmp_path / "buyers.csv"
-    exported = cli(["cohort", "export", code.group(0), "--out", str(out)])
+    exported = cli(["cohort", "export", code, "--out", str(out)])
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [row["trainee"] for row in rows] == ["Ana", "Ben", "Cyd"]
     assert all(row["altruism"].isdigit() for row in rows)
     missing = cli(["cohort", "export", "ZZZZZZZZZZZZ"])
-    assert missing.returncode == 1 and "no cohort" in missing.stderr
+    assert missing.returncode == 1 and "ZZZZZZZZZZZZ" in missing.stderr  # names what it lacks
+    assert missing.stdout == "" and "Traceback" not in missing.stderr
