@@ -148,6 +148,13 @@ def _offered(fake: FakeBotApi, chat: int = USER, since: int = 0) -> list[OptionV
     return [value for value in values if value is not None]
 
 
+async def _until_offered(
+    fake: FakeBotApi, wanted: Callable[[OptionValue], bool], chat: int = USER, since: int = 0
+) -> None:
+    """Wait until the bot has sent a chat a button for a wanted value (replies come in turn)."""
+    await fake.wait_for(lambda f: any(wanted(value) for value in _offered(f, chat, since)))
+
+
 def _answers_on(message: dict[str, Any]) -> set[int]:
     """The positions of the statements whose answer buttons a message carries."""
     values = [decode(d) for d in callback_data_of(message)]
@@ -234,12 +241,14 @@ def test_a_whole_quick_check_by_button_presses_with_each_answer_shown(
             assert "10/10" in pressed["text"] and pressed["text"].endswith("\n→ 4")
             assert not pressed.get("reply_markup")  # answered to the end
             # The result comes in new messages, with the offer to focus on the weakest area.
+            await _until_offered(fake, lambda value: isinstance(value, FocusOn), since=sent)
             result = _offered(fake, since=sent)
             assert len([value for value in result if isinstance(value, FocusOn)]) == 1
             assert _flow(engines) is Flow.FOCUS_OFFER
             before = len(fake.sent(USER))
             await _exchange(fake, "/progress")
-            assert FocusChange() in _offered(fake, since=before)  # a result to show, and a focus
+            # A result to show, and the focus with a way to change it.
+            await _until_offered(fake, lambda value: value == FocusChange(), since=before)
 
     _run(scenario)
     assert _count(db, ResultRow) == 1 and _count(db, AnswerRow) == 10
@@ -258,9 +267,8 @@ def test_a_restarted_bot_process_continues_the_check(engines: EngineFactory, db:
                 assert "5/10" in text and _answers_on(fake.last_sent(USER)) == {4}
                 assert _flow(engines) is Flow.ASSESSMENT
                 await _answer_questions(fake, 6)
-                assert _flow(engines) is Flow.FOCUS_OFFER and any(
-                    isinstance(value, FocusOn) for value in _offered(fake)
-                )
+                await _until_offered(fake, lambda value: isinstance(value, FocusOn))
+                assert _flow(engines) is Flow.FOCUS_OFFER
 
     _run(scenario)
     assert _count(db, ResultRow) == 1 and _count(db, AnswerRow) == 10
@@ -283,7 +291,7 @@ def test_two_bot_processes_share_one_database(engines: EngineFactory, db: Engine
             assert _answers_on(second.last_sent(USER)) == {3}
             for _ in range(7):
                 await _press(second, "ans:", label="2")
-            assert any(isinstance(value, FocusOn) for value in _offered(second))  # the result
+            await _until_offered(second, lambda value: isinstance(value, FocusOn))  # the result
 
     _run(scenario)
     assert _count(db, AnswerRow) == 10 and _count(db, ResultRow) == 1
