@@ -80,6 +80,7 @@ class Terminal:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # twenty starts, each loading the model: minutes on a busy machine
 def test_an_interactive_start_answers_a_question_with_cards_every_time(
     tmp_path: Path, index_cache: Path
 ) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
+
+from bot.domain.text import fold
+
+__all__ = ["fold"]  # the one folding of the project, where the language tools always found it
 
 TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -63,16 +66,6 @@ class _Stemmers(threading.local):
 
 
 _STEMMERS = _Stemmers()
-
-
-# Phones type curly apostrophes; they must read like the straight one.
-APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
-
-
-def fold(text: str) -> str:
-    """Lower-case, strip accents and straighten apostrophes: 'Délai’' and "delai'" read the same."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(APOSTROPHES))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def words(text: str) -> list[str]:

@@ -61,7 +61,7 @@ def report(turn: Turn, cohort: Cohort) -> list[Reply]:
     )
     assert cohort.id is not None
     back = turn.option(ShowCohort(cohort.id), turn.t("cohort_back"), "0")
-    replies = [Reply(text=text)]
+    replies = [Reply(text=text, key="report_title")]
     if chart is not None:
         replies.append(Reply(text="", image=chart))
     return [*replies, turn.reply("menu_next", options=(back,))]

@@ -31,7 +31,7 @@ def report(turn: Turn) -> ProgressReport:
 def show_progress(turn: Turn) -> list[Reply]:
     """Show results over time, the focus, moods and prepared meetings."""
     extras = [line for line in (mood.summary(turn), prepare.summary(turn)) if line]
-    wellbeing = [Reply(text="\n".join(extras))] if extras else []
+    wellbeing = [Reply(text="\n".join(extras), key="wellbeing_summary")] if extras else []
     return _results(turn) + wellbeing
 
 
