@@ -140,6 +140,7 @@ V = TypeVar("V", bound=OptionValue)
 FieldParser = Callable[[str], object | None]
 _VALUES: dict[Verb, type[OptionValue]] = {}
 _PARSERS: dict[Verb, tuple[FieldParser, ...]] = {}
+_FIELDS: dict[Verb, tuple[str, ...]] = {}
 
 
 @typing.dataclass_transform(frozen_default=True)
@@ -154,6 +155,7 @@ def option(verb: Verb) -> Callable[[type[V]], type[V]]:
         hints = typing.get_type_hints(declared, include_extras=True)
         fields = dataclasses.fields(declared)  # type: ignore[arg-type]
         _PARSERS[verb] = tuple(_parser_for(hints[field.name]) for field in fields)
+        _FIELDS[verb] = tuple(field.name for field in fields)
         _VALUES[verb] = declared
         return declared
 
@@ -161,10 +163,15 @@ def option(verb: Verb) -> Callable[[type[V]], type[V]]:
 
 
 def encode(value: OptionValue) -> str:
-    """The option id of a typed value; raises ValueError if it would not fit a button."""
-    parts = [str(getattr(value, field.name)) for field in dataclasses.fields(value)]  # type: ignore[arg-type]
-    raw = SEPARATOR.join([value.VERB.value, *parts])
-    if len(raw.encode("utf-8")) > MAX_ID_BYTES or decode(raw) != value:
+    """The option id of a typed value; raises ValueError if it would not fit a button.
+
+    Each field is checked by the parser decode uses, so that every id given out reads back.
+    """
+    verb = value.VERB
+    parts = [str(getattr(value, name)) for name in _FIELDS[verb]]
+    raw = SEPARATOR.join([verb.value, *parts])
+    parsed = [parse(part) for parse, part in zip(_PARSERS[verb], parts, strict=True)]
+    if len(raw) > MAX_ID_BYTES or not raw.isascii() or any(p is None for p in parsed):
         raise ValueError(f"option {value!r} has no valid id")
     return raw
 

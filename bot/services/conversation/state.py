@@ -31,6 +31,8 @@ class StepData:
 
 D = TypeVar("D", bound=StepData)
 _DATA: dict[Flow, type[StepData]] = {}
+# Each data class's fields: name, type and default, read once when the class is declared.
+_FIELDS: dict[type[StepData], tuple[tuple[str, Any, object], ...]] = {}
 
 
 @typing.dataclass_transform(frozen_default=True)
@@ -39,9 +41,12 @@ def step_data(*flows: Flow) -> Callable[[type[D]], type[D]]:
 
     def register(cls: type[D]) -> type[D]:
         declared = dataclass(frozen=True)(cls)
-        names = {f.name for f in dataclasses.fields(declared)}  # type: ignore[arg-type]
+        fields = dataclasses.fields(declared)  # type: ignore[arg-type]
+        names = {f.name for f in fields}
         if names & RESERVED:
             raise ValueError(f"{cls.__name__} uses a reserved state key: {names & RESERVED}")
+        hints = typing.get_type_hints(declared)
+        _FIELDS[declared] = tuple((f.name, hints[f.name], f.default) for f in fields)
         for flow in flows:
             if flow in _DATA:
                 raise ValueError(f"flow {flow} has data declared twice")
@@ -107,9 +112,9 @@ class Conversation:
         """The JSON object stored with the user."""
         stored: dict[str, Any] = {"flow": self.flow.value}
         if self.data is not None:
-            for item in dataclasses.fields(self.data):  # type: ignore[arg-type]
-                value = getattr(self.data, item.name)
-                stored[item.name] = list(value) if isinstance(value, tuple) else value
+            for name, _, _ in _FIELDS[type(self.data)]:
+                value = getattr(self.data, name)
+                stored[name] = list(value) if isinstance(value, tuple) else value
         if self.screen:
             stored["screen"] = [_shown_json(shown) for shown in self.screen]
         if self.staying:
@@ -178,16 +183,15 @@ def _read_data(flow: Flow, raw: Mapping[str, Any]) -> StepData | None:
     cls = data_type(flow)
     if cls is None:
         return None
-    hints = typing.get_type_hints(cls)
     values: dict[str, object] = {}
-    for item in dataclasses.fields(cls):  # type: ignore[arg-type]
-        present = item.name in raw
-        if not present and item.default is dataclasses.MISSING:
+    for name, hint, default in _FIELDS[cls]:
+        present = name in raw
+        if not present and default is dataclasses.MISSING:
             return None
-        value = _typed(raw.get(item.name), hints[item.name]) if present else item.default
+        value = _typed(raw.get(name), hint) if present else default
         if value is _INVALID:
             return None
-        values[item.name] = value
+        values[name] = value
     return cls(**values)
 
 
