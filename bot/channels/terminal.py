@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Protocol, TextIO
@@ -11,13 +13,18 @@ from rich.console import Console
 from rich.text import Text as RichText
 
 from bot.domain.dialogue import Inbound, Layout, Option, Reply, Start, Text
-from bot.domain.framework import Language, Role
+from bot.domain.framework import LANGUAGES, Language, Role
 from bot.domain.health import ResourceState, ResourceStatus
+from bot.domain.text import fold
+from bot.services.conversation.protocol import Flow
 from bot.services.engine import DialogueEngine
 
 CHANNEL = "terminal"
 # How long a message waits for the library to finish loading before it is answered without it.
 LOAD_WAIT_SECONDS = 120.0
+# Typed to leave the chat, like Ctrl-D (the terminal's own words: other channels have no exit).
+QUIT_WORDS = frozenset({"/quit", "/exit", "/bye", "/quitter", "/sortir"})
+SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 log = logging.getLogger(__name__)
 
 
@@ -58,13 +65,16 @@ class TerminalChat:
     def run(self, language: Language | None = None, role: Role | None = None) -> int:
         """Greet, then answer every line until end of input; return the exit status."""
         self._exchange(Start(language=language, role=role))
+        if self._interactive:
+            self._say(self._words("how_to_leave"), style="dim")
+            _line_editing()
         if self._library is not None and self._interactive:
             # Load the knowledge base while the person reads and types (not for piped scripts,
             # which may end before the model has finished loading).
             self._library.warm_up()
         while True:
             line = self._read_line()
-            if line is None:
+            if line is None or fold(line).strip() in QUIT_WORDS:
                 break
             self._wait_for_library()
             self._exchange(Text(line))
@@ -85,7 +95,14 @@ class TerminalChat:
     def _tell_once(self, key: str) -> None:
         if key not in self._told:
             self._told.add(key)
-            self._say(self._engine.text(self._language(), key), style="dim")
+            self._say(self._words(key), style="dim")
+
+    def _words(self, key: str, **values: object) -> str:
+        """A text in the user's language; in both while the language is still being asked."""
+        conversation = self._engine.conversation(CHANNEL, self._user)
+        if conversation is None or conversation.flow is Flow.LANGUAGE:
+            return "\n".join(self._engine.text(code, key, **values) for code in LANGUAGES)
+        return self._engine.text(self._language(), key, **values)
 
     def _read_line(self) -> str | None:
         prompt = f"{self._engine.text(self._language(), 'you')} › "
@@ -124,14 +141,15 @@ class TerminalChat:
         if reply.attachment is not None:
             folder = self._image_dir.parent / "sheets"
             path = self._keep(folder, reply.attachment.filename, reply.attachment.data)
-            self._say(self._engine.text(self._language(), "sheet_saved", path=path), style="dim")
+            key = "sheet_saved" if reply.attachment.mime == "text/markdown" else "file_saved"
+            self._say(self._engine.text(self._language(), key, path=path), style="dim")
         if reply.options:
             self._console.print(render_options(reply.options, reply.layout))
 
-    @staticmethod
-    def _keep(folder: Path, filename: str, data: bytes) -> str:
+    def _keep(self, folder: Path, filename: str, data: bytes) -> str:
+        # One folder for every user of this machine: each user's files carry their name.
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / filename
+        path = folder / f"{SAFE_NAME.sub('-', self._user)[:40]}-{filename}"
         path.write_bytes(data)
         return str(path)
 
@@ -140,6 +158,12 @@ class TerminalChat:
 
     def _language(self) -> Language:
         return self._engine.language_of(CHANNEL, self._user)
+
+
+def _line_editing() -> None:
+    """Arrow keys and history at the prompt, where the platform has readline."""
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401, PLC0415 - importing it is what turns line editing on
 
 
 def render_options(options: tuple[Option, ...], layout: Layout) -> RichText:

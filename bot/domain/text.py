@@ -10,6 +10,8 @@ MAX_TEXT_LENGTH = 4000
 # Phones type curly apostrophes; they must read like the straight one.
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 ASCII_NUMBER = re.compile(r"[0-9]{1,9}")
+# What a typed key looks like: "3", "m2", "o12", "p" (a letter, a number, or a letter and a number).
+KEY_SHAPE = re.compile(r"[a-z]?[0-9]{1,6}|[a-z]")
 
 
 def fold(text: str) -> str:
@@ -46,3 +48,9 @@ def is_number(text: str) -> bool:
     """Tell whether typed text is a bare number (of any size), such as a key from a list."""
     folded = unicodedata.normalize("NFKC", text).strip()
     return bool(folded) and folded.isascii() and folded.isdigit()
+
+
+def looks_like_key(text: str) -> bool:
+    """Tell whether typed text has the shape of an option's key ("4", "m2", "o12", "p")."""
+    folded = fold(text).strip()
+    return is_number(folded) or bool(KEY_SHAPE.fullmatch(folded))

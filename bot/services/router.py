@@ -18,13 +18,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.domain.dialogue import Choice, Inbound, Reply, ReplyKind, Start
-from bot.domain.text import clean_input, fold, is_number
+from bot.domain.text import clean_input, fold, looks_like_key
 from bot.services.assessment import routes as assessment
 from bot.services.cohorts import routes as cohorts
 from bot.services.conversation import core
 from bot.services.conversation.options import MenuDoor
 from bot.services.conversation.protocol import Flow, OptionValue, decode
 from bot.services.conversation.routes import Choose, Command, Feature, Payload, Step
+from bot.services.conversation.state import Shown
 from bot.services.conversation.turn import Turn
 from bot.services.knowledge import routes as knowledge
 from bot.services.meetings import routes as meetings
@@ -84,13 +85,16 @@ class Router:
         builtins = Feature(
             name="router",
             commands=(
-                Command("start", self._cmd_start, pauses=False, before_setup=True),
+                Command(
+                    "start", self._cmd_start, pauses=False, before_setup=True, before_language=True
+                ),
                 Command(
                     "cancel",
                     self._cmd_cancel,
                     aliases=("annuler",),
                     pauses=False,
                     before_setup=True,
+                    before_language=True,
                 ),
             ),
             choices=(Choose(MenuDoor, self._choose_door),),
@@ -174,8 +178,13 @@ class Router:
 
     def _payload(self, turn: Turn, text: str) -> Replies | None:
         for payload in self.table.payloads:
-            if text.casefold().startswith(payload.prefix):
-                return payload.run(turn, text)
+            if not text.casefold().startswith(payload.prefix):
+                continue
+            if not turn.user.language_confirmed and payload.command:
+                # Asked in a language the person may not read: the language first, then this.
+                turn.conversation.pending = f"/{payload.command} {text}"
+                return core.ask_language(turn)
+            return payload.run(turn, text)
         return None
 
     def _welcome_back(self, turn: Turn) -> Replies:
@@ -195,9 +204,21 @@ class Router:
         if text.startswith("/"):
             return self.on_command(turn, text)
         shown = turn.conversation.typed(" ".join(fold(text).split()), by_label=True)
+        if shown is None:
+            shown = self._yes_or_no(turn, text)
         if shown is not None:
             return self.on_choice(turn, shown.id)
         return self._safety(turn, text) or self._read(turn, text)
+
+    def _yes_or_no(self, turn: Turn, text: str) -> Shown | None:
+        """At a yes-or-no question, "oui" chooses its first option and "non merci" its second."""
+        step = self.table.steps.get(turn.flow)
+        # The question's own two options; cards shown with it (which stay) are not answers.
+        answers = [shown for shown in turn.conversation.screen if not shown.stays]
+        if step is None or not step.yes_no or len(answers) != 2:
+            return None
+        answer = core.yes_or_no(text)
+        return answers[answer] if answer is not None else None
 
     def _read(self, turn: Turn, text: str) -> Replies:
         """Text that is neither a command nor an option: the step reads it, or it is a question."""
@@ -206,8 +227,11 @@ class Router:
             return step.read(turn, text) or self.stale(turn)
         if core.in_setup(turn):
             return core.keep_for_later(turn, text)
-        if is_number(text):
+        if looks_like_key(text):
             return self.notice(turn, "not_on_screen")
+        door = core.door_named(turn, text)
+        if door is not None:  # a menu door typed by its name, though the menu has scrolled away
+            return self.run_command(turn, self.table.commands[door], "")
         return self.table.free_text(turn, text)
 
     def _safety(self, turn: Turn, text: str) -> Replies | None:
@@ -243,7 +267,10 @@ class Router:
 
     def run_command(self, turn: Turn, command: Command, argument: str) -> Replies:
         """Run a command as declared: kept during the setup, pausing the step it leaves."""
-        if core.in_setup(turn) and not command.before_setup:
+        language_known = turn.user.language_confirmed
+        if core.in_setup(turn) and not (
+            command.before_setup and (language_known or command.before_language)
+        ):
             turn.conversation.pending = f"/{command.name} {argument}".strip()
             return core.setup_prompt(turn)
         paused = self.pause(turn) if command.leaves_step(turn) else None

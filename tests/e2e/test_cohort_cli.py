@@ -55,10 +55,9 @@ def test_a_cohort_from_the_terminal_to_the_csv_export(cli: CliRunner, tmp_path: 
         assert (trainer.user_id, trainer.display_name) == (cohort.trainer_id, "Tom")
         code, cohort_id = cohort.code, cohort.id
     assert code is not None and code in created.stdout  # the code to share is shown
-    radar = tmp_path / "images" / "registers.png"
     for number, name in enumerate(("ana", "ben", "cyd")):
         answers = f"/join {code}\n1\n{name.title()}\n/check\n" + f"{2 + number}\n" * 10
-        radar.unlink(missing_ok=True)
+        radar = tmp_path / "images" / f"{name}-registers.png"  # each trainee's own picture
         joined = cli(["chat", "--user", name, "--lang", "en", "--role", "buyer"], answers)
         assert joined.returncode == 0, joined.stderr
         assert "Traceback" not in joined.stdout + joined.stderr
@@ -79,7 +78,7 @@ def test_a_cohort_from_the_terminal_to_the_csv_export(cli: CliRunner, tmp_path: 
     report = cli(["chat", "--user", "tom"], "/trainer\n1\n2\n")
     assert report.returncode == 0, report.stderr
     # With three trainees who have a result, the report comes with the cohort's chart.
-    chart = tmp_path / "images" / f"cohort-{cohort_id}.png"
+    chart = tmp_path / "images" / f"tom-cohort-{cohort_id}.png"
     _assert_chart(chart)
     assert str(chart) in report.stdout
 

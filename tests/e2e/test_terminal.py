@@ -65,7 +65,7 @@ def test_piped_answers_run_a_whole_quick_check_and_stop_cleanly(
     assert content.messages.text("en", "welcome") in result.stdout
     assert "10/10" in result.stdout
     # The result's radar is saved, and /progress shows the result with its radar again.
-    radar = tmp_path / "images" / "registers.png"
+    radar = tmp_path / "images" / "ana-registers.png"  # each user's pictures carry their name
     assert radar.exists() and result.stdout.count(str(radar)) == 2
     assert result.stdout.rstrip().endswith(content.messages.text("en", "goodbye"))
     assert "Traceback" not in result.stdout + result.stderr

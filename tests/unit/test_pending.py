@@ -3,7 +3,7 @@ are known; switching language later keeps the step on screen."""
 
 from __future__ import annotations
 
-from bot.domain.dialogue import Text
+from bot.domain.dialogue import Start, Text
 from bot.services.conversation.options import LanguageChoice, MenuDoor, OpenCard, RoleChoice
 from bot.services.conversation.protocol import Flow
 from bot.services.engine import DialogueEngine
@@ -118,3 +118,50 @@ def test_an_unknown_command_during_the_setup_is_kept_then_named_unknown(
     chat.say("/nonsense")
     assert "unknown_command" in chat.keys and chat.offered(RoleChoice)
     assert chat.conversation.pending is None
+
+
+def test_emojis_at_the_language_prompt_are_not_kept(chat: ChatDriver) -> None:
+    chat.start()
+    chat.say("😡😡😡")
+    assert chat.flow is Flow.LANGUAGE and chat.conversation.pending is None
+
+
+def test_joining_before_the_language_is_known_waits_for_the_language(
+    chat: ChatDriver, store: FakeStore, engine: DialogueEngine
+) -> None:
+    code = _cohort_code(engine, store)
+    chat.start()
+    chat.say(f"/join {code}")
+    assert chat.flow is Flow.LANGUAGE and chat.conversation.pending == f"/join {code}"
+    chat.choose(LanguageChoice("fr"))
+    chat.choose(RoleChoice("supplier"))
+    assert chat.flow is Flow.JOIN_CONSENT and _language_of(store, "ana") == "fr"
+
+
+def test_an_invitation_link_in_an_unknown_language_asks_the_language_first(
+    engine: DialogueEngine, store: FakeStore
+) -> None:
+    code = _cohort_code(engine, store)
+    # A Telegram user whose app speaks German: no language the coach knows.
+    engine.handle("telegram", "77", Start(payload=f"join_{code}", language_is_hint=True))
+    person = ChatDriver(engine, "77", channel="telegram")
+    assert person.flow is Flow.LANGUAGE and person.conversation.pending == f"/join join_{code}"
+    person.choose(LanguageChoice("en"))
+    person.choose(RoleChoice("buyer"))
+    assert person.flow is Flow.JOIN_CONSENT
+
+
+def _cohort_code(engine: DialogueEngine, store: FakeStore) -> str:
+    trainer = ChatDriver(engine, "tom")
+    trainer.start(language="en", role="trainer")
+    trainer.say("/trainer")
+    trainer.say("Tom")
+    trainer.say("n")
+    trainer.say("Buyers")
+    code = next(iter(store.cohorts.values())).code
+    assert code is not None
+    return code
+
+
+def _language_of(store: FakeStore, name: str) -> str:
+    return next(u.language for u in store.users.values() if u.external_id == name)

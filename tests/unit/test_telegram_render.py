@@ -60,4 +60,4 @@ def test_card_previews_travel_as_one_message_with_a_numbered_row_per_card() -> N
         ["2 · Read more", "2 · Save"],
     ]
     single = keyboard(card(1))
-    assert single is not None and single.inline_keyboard[0][0].text == "Read more"
+    assert single is not None and single.inline_keyboard[0][0].text == "1 · Read more"

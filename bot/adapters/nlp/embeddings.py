@@ -93,7 +93,11 @@ class SentenceTransformerEmbeddings(Embeddings):
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return L2-normalised float32 vectors, one row per text."""
         vectors = self._model.encode(
-            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True
+            texts,
+            batch_size=32,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,  # a bar per message would fill the bot's log
         )
         return np.asarray(vectors, dtype=np.float32)
 

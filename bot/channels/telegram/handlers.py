@@ -7,7 +7,7 @@ import logging
 import time
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -91,12 +91,34 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
+    text = message.text or message.caption or ""  # a photo's caption is what the person wrote
+    if _for_another_bot(text, context.bot):
+        return
     services = coach(context)
     if not await _admitted(services, user.id, message, context):
         return
-    event = event_from_text(message.text or "", user.language_code)
+    event = event_from_text(text, user.language_code)
     outcome = await _handle(services, user.id, event, user.language_code, _deep_link(context.bot))
-    await send_replies(context.bot, message.chat_id, outcome.replies)
+    await send_replies(context.bot, message.chat_id, [_with_echo(r) for r in outcome.replies])
+
+
+def _for_another_bot(text: str, bot: Bot) -> bool:
+    """A command addressed to another bot (`/check@OtherBot`, in a group): not ours to answer."""
+    word = text.strip().split(" ", 1)[0]
+    if not word.startswith("/") or "@" not in word:
+        return False
+    try:
+        username = bot.username
+    except RuntimeError:  # getMe not called yet: answer rather than drop
+        return False
+    return word.partition("@")[2].casefold() != (username or "").casefold()
+
+
+def _with_echo(reply: Reply) -> Reply:
+    """A typed answer stays in view above the next statement, as a tapped one does."""
+    if not reply.echo:
+        return reply
+    return replace(reply, text=f"{reply.echo}\n{reply.text}", echo="")
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -117,17 +139,30 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
     stale = [reply for reply in outcome.replies if reply.kind is ReplyKind.STALE]
     fresh = [reply for reply in outcome.replies if reply.kind is not ReplyKind.STALE]
+    if stale:
+        # An old or forged button: a note on the button only; the chat already shows where
+        # the conversation stands, and a copy of it at each stray press would bury it.
+        await query.answer(text=await _stale_note(services, query.from_user.id, stale[0]))
+        return
     # The spinner on the button and the answer on screen go out together, not one after the other.
-    answering = asyncio.create_task(query.answer(text=stale[0].text[:190] if stale else None))
-    in_place = not stale and await _next_step_in_place(query, fresh)
+    answering = asyncio.create_task(query.answer())
+    in_place = await _next_step_in_place(query, fresh)
     await answering
     if in_place:
         return
-    if not stale and outcome.pressed is not None:
+    if outcome.pressed is not None:
         await _show_choice(query, outcome.pressed)
     target = query.message if isinstance(query.message, Message) else None
     if target is not None:
         await send_replies(context.bot, target.chat_id, fresh)
+
+
+async def _stale_note(services: TelegramContext, user_id: int, notice: Reply) -> str:
+    """The short note shown on a stale button (Telegram keeps it under 200 characters)."""
+    if notice.key != "stale_option":
+        return notice.text[:190]
+    language = await asyncio.to_thread(services.engine.language_of, CHANNEL, str(user_id))
+    return services.engine.text(language, "stale_toast")[:190]
 
 
 async def _next_step_in_place(query: CallbackQuery, replies: list[Reply]) -> bool:

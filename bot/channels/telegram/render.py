@@ -18,7 +18,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """Inline buttons laid out from the reply's hints: a scale in one row, a row per card."""
     if not reply.options:
         return None
-    if reply.layout is Layout.CARDS and len(reply.options) > 2:
+    if reply.layout is Layout.CARDS:
         return _card_rows(reply)
     buttons = [
         InlineKeyboardButton(option.label, callback_data=option.id) for option in reply.options

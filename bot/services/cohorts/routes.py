@@ -166,11 +166,11 @@ FEATURE = Feature(
         Step(Flow.COHORT, trainer.cohort_prompt, idle=True),
         Step(Flow.ASSIGN, trainer.assignment_prompt, read=trainer.read_assignment),
         Step(Flow.JOIN_CODE, trainee.code_prompt, read=trainee.join),
-        Step(Flow.JOIN_CONSENT, trainee.consent_prompt, read=trainee.read_consent),
+        Step(Flow.JOIN_CONSENT, trainee.consent_prompt, read=trainee.read_consent, yes_no=True),
         Step(Flow.JOIN_NAME, trainee.name_prompt, read=trainee.finish_join),
         Step(Flow.REFLECT, trainee.reflect_prompt, read=trainee.reflection),
         Step(Flow.RATE, trainee.rating_prompt, read=trainee.read_rating),
     ),
     on_return=(nudges.due_for_user,),
-    payloads=(Payload(JOIN_PREFIX, trainee.join),),
+    payloads=(Payload(JOIN_PREFIX, trainee.join, command="join"),),
 )

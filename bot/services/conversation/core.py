@@ -7,6 +7,8 @@ screen and shows it again at once in the new words.
 
 from __future__ import annotations
 
+import re
+
 from bot.domain.dialogue import Reply
 from bot.domain.framework import LANGUAGES, ROLES, Language, Role, as_language, as_role
 from bot.domain.text import fold
@@ -34,6 +36,14 @@ ROLE_WORDS: dict[str, Role] = {
 SMALL_TALK = frozenset(
     "hello hi hey hiya yo bonjour salut coucou bonsoir hello? start test ok okay "
     "ca va how are you merci thanks thank".split()
+)
+YES_WORDS = frozenset(
+    "yes|y|yep|yeah|ok|okay|sure|accept|i accept|agreed|oui|ouais|ok d'accord|d'accord|dac|"
+    "j'accepte|accepte|volontiers|bien sur|oui merci|yes please".split("|")
+)
+NO_WORDS = frozenset(
+    "no|n|nope|no thanks|not now|later|non|nan|non merci|pas maintenant|plus tard|"
+    "je refuse|refuse|decline".split("|")
 )
 MENU_DOORS = ("check", "prepare", "ask", "mood", "assess", "progress", "help")
 # Doors a menu may offer beyond the common ones (the trainer space, for trainers).
@@ -100,9 +110,26 @@ def keep_for_later(turn: Turn, text: str) -> list[Reply]:
 
 
 def is_small_talk(text: str) -> bool:
-    """A greeting or a test message, which needs no answer of its own."""
-    words = fold(text).replace("?", " ").replace("!", " ").replace(",", " ").split()
+    """A greeting, a test message or only symbols and emojis: nothing to answer on its own."""
+    words = re.findall(r"[a-z0-9']+", fold(text))
     return not words or all(word in SMALL_TALK for word in words)
+
+
+def yes_or_no(text: str) -> int | None:
+    """0 for a typed yes ("oui", "ok", "I accept"), 1 for a no ("non merci", "not now")."""
+    said = " ".join(re.findall(r"[a-z']+", fold(text)))
+    if said in YES_WORDS:
+        return 0
+    return 1 if said in NO_WORDS else None
+
+
+def door_named(turn: Turn, text: str) -> str | None:
+    """The menu door whose label (in the user's language) is exactly what was typed."""
+    said = " ".join(fold(text).split())
+    for door in (*MENU_DOORS, *TRAINER_DOORS):
+        if said == " ".join(fold(turn.t(f"menu_{door}")).split()):
+            return door
+    return None
 
 
 def setup_text(turn: Turn, text: str) -> list[Reply]:
@@ -189,17 +216,16 @@ def _choose_role(turn: Turn, choice: RoleChoice) -> list[Reply]:
     return set_role(turn, choice.role)
 
 
+# The setup's own commands: they keep the step and run before the language and side are known.
+SETUP_COMMAND = {"pauses": False, "before_setup": True, "before_language": True}
+
 FEATURE = Feature(
     name="conversation",
     commands=(
-        Command("help", _cmd_help, aliases=("aide",), pauses=False, before_setup=True),
+        Command("help", _cmd_help, aliases=("aide",), **SETUP_COMMAND),
         Command("menu", _cmd_menu),
-        Command(
-            "language", _cmd_language, aliases=("langue", "lang"), pauses=False, before_setup=True
-        ),
-        Command(
-            "role", _cmd_role, aliases=("rôle", "cote", "côté"), pauses=False, before_setup=True
-        ),
+        Command("language", _cmd_language, aliases=("langue", "lang"), **SETUP_COMMAND),
+        Command("role", _cmd_role, aliases=("rôle", "cote", "côté"), **SETUP_COMMAND),
     ),
     choices=(Choose(LanguageChoice, _choose_language), Choose(RoleChoice, _choose_role)),
     steps=(

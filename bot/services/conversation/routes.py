@@ -20,8 +20,9 @@ class Command:
     """A slash command (`/check`), with its other names (`/test`) and how it treats the step.
 
     `pauses`: running it leaves the step on screen, which is paused first (an assessment keeps
-    its answers and says how to resume). `before_setup`: it runs even before the language and
-    side are known; any other command typed then is kept and carried out once they are.
+    its answers and says how to resume). `before_setup`: it runs even before the side is known
+    (and `before_language`, before the language too); any other command typed then is kept and
+    carried out once they are.
     """
 
     name: str
@@ -29,6 +30,8 @@ class Command:
     aliases: tuple[str, ...] = ()
     pauses: bool | Callable[[Turn], bool] = True
     before_setup: bool = False
+    # Runs even before the language is known (otherwise it waits for it, like any request).
+    before_language: bool = False
 
     def leaves_step(self, turn: Turn) -> bool:
         """Whether running the command now leaves the step on screen (which is then paused)."""
@@ -64,6 +67,8 @@ class Step:
     position: Callable[[Turn], str | None] | None = None
     # Setup steps (language, side) keep commands and questions for after.
     setup: bool = False
+    # A yes-or-no question: "oui", "ok", "no thanks" choose its first or second option.
+    yes_no: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class Payload:
 
     prefix: str
     run: Callable[[Turn, str], Replies]
+    # The command that does the same, to keep the request while the language is not known yet.
+    command: str = ""
 
 
 @dataclass(frozen=True)

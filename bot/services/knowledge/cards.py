@@ -6,7 +6,6 @@ from bot.domain.cards import Card
 from bot.domain.dialogue import Layout, Option, Reply
 from bot.domain.retrieval import CardHit
 from bot.domain.taxonomy import SITUATIONS
-from bot.services.conversation import core
 from bot.services.conversation.options import Clarify, OpenCard, PrepareMeeting, SaveCard
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.steps import CardsStep, ClarifyStep
@@ -105,15 +104,6 @@ def prepare_option(turn: Turn, situation: str) -> Option:
     """The button that starts preparing a meeting about a situation."""
     label = turn.t("prepare_offer_button")
     return turn.option(PrepareMeeting(situation), label, "p", stays=True)
-
-
-def cards_prompt(turn: Turn) -> list[Reply]:
-    """Show again the cards last shown (the menu when there are none)."""
-    step = turn.data(CardsStep)
-    cards = search.known(turn, step.cards) if step else []
-    if not cards:
-        return core.menu(turn)
-    return [turn.reply("cards_again"), *card_previews(turn, cards)]
 
 
 def open_card(turn: Turn, choice: OpenCard) -> list[Reply] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.dialogue import Reply
+from bot.services.conversation import core
 from bot.services.conversation.options import Clarify, OpenCard, SaveCard
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.routes import Choose, Command, Feature, Step
@@ -35,8 +36,9 @@ FEATURE = Feature(
         Choose(Clarify, cards.clarified),
     ),
     steps=(
-        Step(Flow.CARDS, cards.cards_prompt, idle=True),
-        Step(Flow.SAVED, cards.list_saved, idle=True),
+        # Cards shown stay usable by their keys; what comes back after a notice is the menu.
+        Step(Flow.CARDS, core.menu, idle=True),
+        Step(Flow.SAVED, core.menu, idle=True),
         Step(Flow.CLARIFY, cards.clarify_prompt),
     ),
     free_text=emotions.respond,

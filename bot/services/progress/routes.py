@@ -52,7 +52,7 @@ FEATURE = Feature(
         Choose(FocusRegister, _choose_register),
     ),
     steps=(
-        Step(Flow.FOCUS_OFFER, flow.offer_prompt, idle=True),
+        Step(Flow.FOCUS_OFFER, flow.offer_prompt, idle=True, yes_no=True),
         Step(Flow.FOCUS, flow.show_focus, idle=True),
         Step(Flow.FOCUS_REGISTER, flow.pick_register),
         Step(Flow.FOCUS_COMPETENCY, flow.competency_prompt),
