@@ -39,6 +39,23 @@ class FakeStore:
     reminders: dict[int, Reminder] = field(default_factory=dict)
     next_id: int = 1
 
+    def records(self) -> tuple[object, ...]:
+        """Everything stored besides the users, to compare two stores."""
+        return (
+            self.sessions,
+            self.results,
+            self.saved_cards,
+            self.moods,
+            self.safety_events,
+            self.preparations,
+            self.cohorts,
+            self.memberships,
+            self.trainer_names,
+            self.assignments,
+            self.completions,
+            self.reminders,
+        )
+
     def new_id(self) -> int:
         """Hand out ids like a sequence."""
         self.next_id += 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from bot.adapters.db import database
 
@@ -55,3 +57,14 @@ def db(tmp_path: Path) -> Engine:
     engine = database.make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
     database.upgrade(engine)
     return engine
+
+
+@contextmanager
+def stored(data_dir: Path) -> Iterator[Session]:
+    """The database the command runs left in their data folder."""
+    engine = database.make_engine(f"sqlite:///{data_dir / 'trustcoach.db'}")
+    try:
+        with database.session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -8,34 +8,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image as PilImage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.adapters.db import database
 from bot.adapters.db.models import CohortRow, MembershipRow, ResultRow, TrainerRow, UserRow
-from tests.e2e.conftest import CliRunner
+from tests.e2e.conftest import CliRunner, stored
 
 
 def _assert_chart(path: Path) -> None:
     with PilImage.open(path) as picture:
         assert picture.format == "PNG" and picture.width >= 600
         assert len(picture.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 20
-
-
-@contextmanager
-def _stored(data_dir: Path) -> Iterator[Session]:
-    """The database the runs left in their data folder."""
-    engine = database.make_engine(f"sqlite:///{data_dir / 'trustcoach.db'}")
-    try:
-        with database.session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _user_id(session: Session, name: str) -> int:
@@ -48,7 +34,7 @@ def test_a_cohort_from_the_terminal_to_the_csv_export(cli: CliRunner, tmp_path: 
         "/trainer\nTom\nn\nBuyers 2027\n",
     )
     assert created.returncode == 0, created.stderr
-    with _stored(tmp_path) as session:
+    with stored(tmp_path) as session:
         (cohort,) = session.scalars(select(CohortRow))
         (trainer,) = session.scalars(select(TrainerRow))
         assert (cohort.name, cohort.trainer_id) == ("Buyers 2027", _user_id(session, "tom"))
@@ -61,7 +47,7 @@ def test_a_cohort_from_the_terminal_to_the_csv_export(cli: CliRunner, tmp_path: 
         joined = cli(["chat", "--user", name, "--lang", "en", "--role", "buyer"], answers)
         assert joined.returncode == 0, joined.stderr
         assert "Traceback" not in joined.stdout + joined.stderr
-        with _stored(tmp_path) as session:
+        with stored(tmp_path) as session:
             trainee = _user_id(session, name)
             (membership,) = session.scalars(
                 select(MembershipRow).where(MembershipRow.user_id == trainee)

@@ -23,14 +23,18 @@ from tests.fake_telegram import FakeBotApi
 __all__ = ["engines"]  # the fixture, shared with the other Telegram tests
 
 
+async def _at_the_check(fake: FakeBotApi) -> None:
+    await _exchange(fake, "/start")
+    await _press(fake, "role:buyer")
+    await _exchange(fake, "/check")
+
+
 def test_a_stale_press_gets_a_note_on_the_button_and_no_new_message(
     engines: EngineFactory, db: Engine
 ) -> None:
     async def scenario() -> None:
         async with FakeBotApi() as fake, polling_bot(fake, engines()):
-            await _exchange(fake, "/start")
-            await _press(fake, "role:buyer")
-            await _exchange(fake, "/check")
+            await _at_the_check(fake)
             question, data = _button(fake, "ans:", label="3")
             await _press(fake, "ans:", label="3")
             sent = len(fake.sent(USER))
@@ -50,9 +54,7 @@ def test_a_typed_answer_stays_in_view_above_the_next_statement(
 ) -> None:
     async def scenario() -> None:
         async with FakeBotApi() as fake, polling_bot(fake, engines()):
-            await _exchange(fake, "/start")
-            await _press(fake, "role:buyer")
-            await _exchange(fake, "/check")
+            await _at_the_check(fake)
             said = await _exchange(fake, "4")
             assert said.startswith("✓ 1/10 → 4")  # the echo, then statement 2/10
 

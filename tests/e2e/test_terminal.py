@@ -8,8 +8,6 @@ The texts of the command line itself (configuration errors, --help) are tested a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,20 +20,9 @@ from bot.domain.cards import Card
 from bot.domain.content import Content
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.state import Conversation
-from tests.e2e.conftest import CliRunner
+from tests.e2e.conftest import CliRunner, stored
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextmanager
-def _stored(data_dir: Path) -> Iterator[Session]:
-    """The database a chat left in its data folder."""
-    engine = database.make_engine(f"sqlite:///{data_dir / 'trustcoach.db'}")
-    try:
-        with database.session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _user(session: Session, name: str) -> UserRow:
@@ -69,7 +56,7 @@ def test_piped_answers_run_a_whole_quick_check_and_stop_cleanly(
     assert radar.exists() and result.stdout.count(str(radar)) == 2
     assert result.stdout.rstrip().endswith(content.messages.text("en", "goodbye"))
     assert "Traceback" not in result.stdout + result.stderr
-    with _stored(tmp_path) as session:
+    with stored(tmp_path) as session:
         ana = _user(session, "ana")
         assert (ana.language, ana.language_confirmed, ana.role) == ("en", True, "buyer")
         assert _answers(session, ana) == [4] * 10
@@ -85,7 +72,7 @@ def test_a_restarted_chat_picks_up_the_same_users_check(
     assert result.returncode == 0, result.stderr
     assert content.messages.text("fr", "welcome_back_paused") in result.stdout
     assert "3/10" in result.stdout and "4/10" in result.stdout
-    with _stored(tmp_path) as session:
+    with stored(tmp_path) as session:
         lea = _user(session, "léa")
         assert (lea.language, lea.role, _flow(lea)) == ("fr", "supplier", Flow.ASSESSMENT)
         assert _answers(session, lea) == [2, 3, 4]
@@ -93,7 +80,7 @@ def test_a_restarted_chat_picks_up_the_same_users_check(
         assert (check.status, check.position) == ("active", 3)
     other = cli(["chat", "--user", "someone-else"], "")
     assert other.returncode == 0, other.stderr
-    with _stored(tmp_path) as session:
+    with stored(tmp_path) as session:
         newcomer = _user(session, "someone-else")
         assert not newcomer.language_confirmed and _flow(newcomer) is Flow.LANGUAGE
 
@@ -104,7 +91,7 @@ def test_a_new_user_chooses_language_and_role_by_number(
     result = cli(["chat", "--user", "new"], "2\n1\n")
     assert result.returncode == 0, result.stderr
     assert "  1. " in result.stdout and "  2. " in result.stdout  # the keys to type
-    with _stored(tmp_path) as session:
+    with stored(tmp_path) as session:
         new = _user(session, "new")
         assert (new.language, new.language_confirmed, new.role) == ("fr", True, "buyer")
         assert _flow(new) is Flow.MENU
@@ -118,7 +105,7 @@ def test_an_empty_input_reaches_the_welcome_and_exits(
     result = cli(["chat", "--lang", "en"], "")
     assert result.returncode == 0, result.stderr
     assert content.messages.text("en", "welcome") in result.stdout
-    with _stored(tmp_path) as session:
+    with stored(tmp_path) as session:
         (user,) = session.scalars(select(UserRow))
         assert (user.language, user.language_confirmed, user.role) == ("en", True, None)
         assert _flow(user) is Flow.ROLE  # the side is asked next time
@@ -196,7 +183,7 @@ def test_a_question_in_the_chat_gets_cards_and_one_can_be_saved(
     opened, rest = rest.split("› s1\n", 1)
     _, listed = rest.split("› /saved\n", 1)
     assert "[m1]" in asked and "[s1]" in asked  # each card's keys to type
-    with _stored(tmp_path) as session:
+    with stored(tmp_path) as session:
         (saved,) = session.scalars(select(SavedCardRow))
     card = next(card for card in all_cards if card.id == saved.card_id)
     assert card.en.title in opened and "  s. " in opened  # the first card, in full

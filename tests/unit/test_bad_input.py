@@ -41,19 +41,7 @@ RANDOM = random.Random(1201)
 
 def _domain(store: FakeStore) -> object:
     users = {uid: (u.language, u.role, u.focus) for uid, u in store.users.items()}
-    return (
-        users,
-        store.sessions,
-        store.results,
-        store.saved_cards,
-        store.moods,
-        store.preparations,
-        store.cohorts,
-        store.memberships,
-        store.assignments,
-        store.completions,
-        store.reminders,
-    )
+    return (users, *store.records())
 
 
 @dataclass

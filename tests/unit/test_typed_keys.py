@@ -55,19 +55,7 @@ def _texts(replies: list[Reply]) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _stored(store: FakeStore) -> object:
-    return (
-        store.users,
-        store.sessions,
-        store.results,
-        store.saved_cards,
-        store.moods,
-        store.preparations,
-        store.cohorts,
-        store.memberships,
-        store.assignments,
-        store.completions,
-        store.reminders,
-    )
+    return (store.users, *store.records())
 
 
 @pytest.fixture
