@@ -49,7 +49,7 @@ def test_a_meeting_is_prepared_in_the_terminal_and_the_sheet_saved(
     result = cli(["chat", "--user", "ana", "--lang", "en", "--role", "buyer"], script + "\n")
     assert result.returncode == 0, result.stderr
     assert "Step 6/6" in result.stdout and "Your preparation is ready" in result.stdout
-    sheets = list((tmp_path / "sheets").glob("preparation-*.md"))
+    sheets = list((tmp_path / "sheets").glob("ana-preparation-*.md"))  # each user's own files
     assert len(sheets) == 1
     sheet = sheets[0].read_text(encoding="utf-8")
     assert (

@@ -61,6 +61,11 @@ class Terminal:
         os.write(self.master, b"\x04")
         try:
             code = self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            # Never leave a child behind: a later test would inherit its warning.
+            self.process.kill()
+            self.process.wait()
+            raise
         finally:
             while self._read(0.2):
                 pass
