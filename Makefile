@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
-# torch must arrive as the CPU build before sentence-transformers, or pip pulls a CUDA build.
+# The chat needs no torch (its default encoder is numpy). The tests also cover the
+# sentence-transformers engine: torch must arrive as the CPU build first, or pip pulls a CUDA one.
 TORCH := torch==2.13.0
 
 .PHONY: chat test lint unit install install-dev bench clean telegram
@@ -39,12 +40,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet $(TORCH)
 	$(PIP) install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet -e '.[dev,st]'
 	touch $@
 
 clean:

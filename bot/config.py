@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     default_language: Literal["en", "fr"] = Field(
         default="en", description="Language for users whose channel does not say."
     )
+    embeddings: Literal["use", "sentence-transformers"] = Field(
+        default="use",
+        description="Sentence encoder: multilingual USE (numpy), or sentence-transformers (st).",
+    )
     model_path: str | None = Field(
         default=None,
         description="sentence-transformers model folder or name; packaged MiniLM if unset.",

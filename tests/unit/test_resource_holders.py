@@ -150,7 +150,9 @@ def test_a_chart_process_that_died_is_replaced_on_the_next_chart() -> None:
 
 def test_a_missing_embedding_model_is_tried_again_after_the_back_off(tmp_path: Path) -> None:
     clock = Clock()
-    shared = SharedEmbeddings(str(tmp_path / "no-model"), clock=clock)
+    shared = SharedEmbeddings(
+        str(tmp_path / "no-model"), engine="sentence-transformers", clock=clock
+    )
     with pytest.raises(ResourceUnavailableError, match="ModelNotFoundError"):
         shared.get()
     assert shared.status().state is ResourceState.FAILED

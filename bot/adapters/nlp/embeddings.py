@@ -1,14 +1,16 @@
-"""Sentence-transformers embeddings behind LangChain's `Embeddings` interface, fully offline."""
+"""Sentence-transformers embeddings (the `st` extra) as one of the encoders, fully offline."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
+
+from .encoders import Calibration, ModelNotFoundError, TextEncoder
 
 # The shared holder lives in a light module (the composition root imports it at start-up); it is
 # still importable from here, where it always was.
@@ -26,10 +28,6 @@ __all__ = [
 
 # Identity files of a model folder: enough to notice a different model without hashing weights.
 MODEL_ID_FILES = ("config.json", "modules.json", "sentence_bert_config.json", "tokenizer.json")
-
-
-class ModelNotFoundError(RuntimeError):
-    """The configured embedding model cannot be found on this machine."""
 
 
 def default_model_path() -> Path:
@@ -73,10 +71,23 @@ def model_fingerprint(model: Path | str) -> str:
     return digest.hexdigest()[:16]
 
 
-class SentenceTransformerEmbeddings(Embeddings):
-    """Normalised sentence embeddings, loaded from a local folder with the hub switched off."""
+class SentenceTransformerEmbeddings(TextEncoder):
+    """Normalised sentence embeddings, loaded from a local folder with the hub switched off.
+
+    The packaged all-MiniLM-L6-v2 reads English only: its French rankings count for half, and
+    French queries also carry the English words of the tags they mention.
+    """
+
+    name = "sentence-transformers"
+    calibration = Calibration(
+        confident_dense_en=0.40,
+        confident_dense_fr=0.55,
+        dense_weight_fr=0.5,
+        bridge_french_queries=True,
+    )
 
     def __init__(self, model: Path | str) -> None:
+        super().__init__()
         # Nothing may download weights at run time: the hub is off before the library loads.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -85,6 +96,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - heavy import
 
         self.model_name = str(model)
+        self._model_path = model
         try:
             self._model: Any = SentenceTransformer(str(model), device="cpu")
         except OSError as error:
@@ -101,10 +113,7 @@ class SentenceTransformerEmbeddings(Embeddings):
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Embed documents (LangChain interface)."""
-        return [list(map(float, row)) for row in self.encode(texts)]
-
-    def embed_query(self, text: str) -> list[float]:
-        """Embed a query (LangChain interface)."""
-        return [float(x) for x in self.encode([text])[0]]
+    def fingerprint(self) -> str:
+        """The engine, the library's version and the model folder's identity."""
+        version = importlib.metadata.version("sentence-transformers")
+        return self._fingerprint_of(version, model_fingerprint(self._model_path))

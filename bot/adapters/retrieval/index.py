@@ -8,19 +8,12 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
-from bot.adapters.nlp.embeddings import (
-    SentenceTransformerEmbeddings,
-    model_fingerprint,
-    resolve_model,
-)
+from bot.adapters.nlp.encoders import TextEncoder
 from bot.adapters.nlp.lexicon import Lexicon, keywords, load_lexicon
 from bot.adapters.nlp.tags import TagMatcher
 from bot.adapters.nlp.text import words
@@ -45,19 +38,14 @@ class RetrievalSettings:
 
     rrf_k: int = 20
     dense_weight: float = 1.0
-    # The embedding model is English-only: its ranking of French text counts for less.
-    dense_weight_fr: float = 0.5
     lexical_weight: float = 1.0
     tag_weight: float = 0.5
     cross_language_weight: float = 0.3
-    # French queries are also embedded with the English words of the tags they mention.
-    bridge_french_queries: bool = True
-    # Below these, a query that names no known topic is answered with a question, not a guess.
-    confident_dense_en: float = 0.40
-    confident_dense_fr: float = 0.55
+    # Below this BM25 score (and the encoder's own cosine floors, see Calibration), a query that
+    # names no known topic is answered with a question, not a guess.
     confident_lexical: float = 8.0
     keywords_in_dense_text: bool = True
-    format_version: int = 1
+    format_version: int = 2
 
 
 @dataclass(frozen=True)
@@ -99,7 +87,7 @@ class HybridCardIndex:
         cards: list[Card],
         lexicon: Lexicon,
         store: FaissStore,
-        embeddings: SentenceTransformerEmbeddings,
+        embeddings: TextEncoder,
         settings: RetrievalSettings,
     ) -> None:
         self._cards = cards
@@ -117,7 +105,7 @@ class HybridCardIndex:
             self._by_id[str(store.document(i).metadata["card"])] for i in range(len(store))
         ]
         self._matcher = TagMatcher(lexicon)
-        self._embed = lru_cache(maxsize=512)(self._embed_uncached)
+        self._calibration = embeddings.calibration
         # The same searches come back often (the cards after a result depend only on the
         # competency, the role and the language): the ranking of an unchanged index is reused.
         self._ranked = lru_cache(maxsize=2048)(self._rank)
@@ -130,10 +118,6 @@ class HybridCardIndex:
     def get(self, card_id: str) -> Card | None:
         """Return a card by id, or None."""
         return self._by_id.get(card_id)
-
-    def _embed_uncached(self, text: str) -> np.ndarray:
-        vectors = self._embeddings.encode([text])
-        return np.asarray(vectors[0], dtype=np.float32)
 
     def search(
         self,
@@ -207,15 +191,17 @@ class HybridCardIndex:
     ) -> bool:
         if mentioned:
             return True
-        settings = self._settings
-        floor = settings.confident_dense_fr if language == "fr" else settings.confident_dense_en
+        calibration = self._calibration
+        floor = (
+            calibration.confident_dense_fr if language == "fr" else calibration.confident_dense_en
+        )
         return (
             max(dense.values(), default=1.0) >= floor
-            or max(lexical.values(), default=0.0) >= settings.confident_lexical
+            or max(lexical.values(), default=0.0) >= self._settings.confident_lexical
         )
 
     def _dense_query(self, query: str, language: Language, mentioned: dict[str, float]) -> str:
-        if language != "fr" or not self._settings.bridge_french_queries or not mentioned:
+        if language != "fr" or not self._calibration.bridge_french_queries or not mentioned:
             return query
         return f"{query}\n{', '.join(self._matcher.english_terms(mentioned))}"
 
@@ -232,7 +218,8 @@ class HybridCardIndex:
         # A card has one vector per language; its dense score is the closer of the two.
         positions = {card.id: i for i, card in enumerate(self._cards)}
         best: dict[int, float] = {}
-        for doc, cosine in self._store.search_vector(self._embed(query), len(self._store)):
+        vector = self._embeddings.query_vector(query)  # the reader may have encoded it already
+        for doc, cosine in self._store.search_vector(vector, len(self._store)):
             card_index = positions[self._doc_card[doc].id]
             best[card_index] = max(best.get(card_index, -1.0), cosine)
         return best
@@ -255,8 +242,9 @@ class HybridCardIndex:
             floor = 1e-9 if mode == "dense" else 0.0  # every card has some cosine; none may vanish
             return {i: max(scores.get(i, 0.0), floor) for i in allowed if i in scores or floor}
         settings = self._settings
+        dense_fr = settings.dense_weight * self._calibration.dense_weight_fr
         weights = {
-            "dense": settings.dense_weight_fr if language == "fr" else settings.dense_weight,
+            "dense": dense_fr if language == "fr" else settings.dense_weight,
             "lexical": settings.lexical_weight,
             "tags": settings.tag_weight,
         }
@@ -284,12 +272,12 @@ def content_hash(cards_dir: Path, lexicon_path: Path) -> str:
 
 
 def cache_key(
-    cards_dir: Path, lexicon_path: Path, model: Path | str, settings: RetrievalSettings
+    cards_dir: Path, lexicon_path: Path, encoder: TextEncoder, settings: RetrievalSettings
 ) -> str:
-    """The key of an index: content, model and settings."""
+    """The key of an index: content, the encoder (engine, version, settings) and settings."""
     parts = [
         content_hash(cards_dir, lexicon_path),
-        model_fingerprint(model),
+        encoder.fingerprint(),
         json.dumps(asdict(settings), sort_keys=True),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
@@ -333,7 +321,7 @@ def _build(
     key: str,
     cards: list[Card],
     lexicon: Lexicon,
-    embeddings: SentenceTransformerEmbeddings,
+    embeddings: TextEncoder,
     settings: RetrievalSettings,
 ) -> FaissStore:
     texts, metadatas = _documents(cards, lexicon, settings)
@@ -365,22 +353,17 @@ def open_index(
     cards_dir: Path,
     lexicon_path: Path,
     cache_dir: Path,
-    model_setting: str | None,
+    embeddings: TextEncoder,
     settings: RetrievalSettings | None = None,
     force: bool = False,
-    embeddings_factory: Callable[
-        [Path | str], SentenceTransformerEmbeddings
-    ] = SentenceTransformerEmbeddings,
 ) -> tuple[HybridCardIndex, IndexReport]:
-    """Load the cached index when it matches content, model and settings; build it otherwise."""
+    """Load the cached index when it matches content, encoder and settings; build it otherwise."""
     started = time.perf_counter()
     settings = settings or RetrievalSettings()
     cards = load_cards(cards_dir)
     lexicon = load_lexicon(lexicon_path)
-    model = resolve_model(model_setting)
-    key = cache_key(cards_dir, lexicon_path, model, settings)
+    key = cache_key(cards_dir, lexicon_path, embeddings, settings)
     folder = cache_dir / "index"
-    embeddings = embeddings_factory(model)
     reason = "rebuild asked" if force else _read_manifest(folder, key)
     store: FaissStore | None = None
     if reason is None:
