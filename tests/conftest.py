@@ -47,7 +47,7 @@ def all_cards() -> list[Card]:
 @pytest.fixture(scope="session")
 def cue_detector(tmp_path_factory: pytest.TempPathFactory) -> EmotionDetector:
     """The real emotion detector on its cues alone (no model): fast and deterministic."""
-    return open_detector(ROOT / "knowledge", tmp_path_factory.mktemp("cache"), None, None)
+    return open_detector(ROOT / "knowledge", tmp_path_factory.mktemp("cache"), None)
 
 
 @pytest.fixture

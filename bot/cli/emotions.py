@@ -78,7 +78,7 @@ def describe(reading: EmotionReading) -> str:
     line = f"[{reading.language}] {reading.primary} ({reading.intensity.value}); "
     line += f"also {others or '-'}; situations: {situations}"
     if reading.safety is not None:
-        line += f"; SAFETY: {reading.safety.value}"
+        line += f"; SAFETY: {reading.safety.category} ({reading.safety.level})"
     return line
 
 

@@ -27,17 +27,54 @@ class Intensity(StrEnum):
 
 
 class SafetyConcern(StrEnum):
-    """Messages that call for human help or a calm boundary rather than coaching."""
+    """Messages that call for human help rather than coaching."""
 
     SELF_HARM = "self_harm"
     HARASSMENT = "harassment"
     BURNOUT = "burnout"
-    INSULT = "insult_to_coach"
+
+
+class SafetyLevel(StrEnum):
+    """How plainly a message shows the concern: recall comes before precision."""
+
+    WEAK = "weak"  # one vague signal: a calm check-in question
+    CLEAR = "clear"  # said plainly, or several signals: the hand-off to human help
+
+
+class Intent(StrEnum):
+    """What the person wants from the coach with this message."""
+
+    QUESTION = "question"  # advice or information, asked or implied by describing a situation
+    VENTING = "venting"  # letting off steam, asking for nothing
+    EXERCISE = "exercise"  # an exercise or a role-play to practise
+    CHECKLIST = "checklist"  # a checklist, steps or a template to prepare
+    GREETING = "greeting"
+    THANKS = "thanks"
+    OFF_TOPIC = "off_topic"  # nothing to do with work relationships
+    INSULT = "insult"  # aimed at the coach itself
+
+
+class Meeting(StrEnum):
+    """Whether the writer will soon face the other side, and when."""
+
+    NONE = "none"
+    TODAY = "today"
+    TOMORROW = "tomorrow"
+    THIS_WEEK = "this_week"
+    LATER = "later"
+
+
+@dataclass(frozen=True)
+class SafetyReading:
+    """A safety concern and how plainly it shows."""
+
+    category: SafetyConcern
+    level: SafetyLevel
 
     @property
-    def needs_human_help(self) -> bool:
-        """Tell whether the coach should hand over to human support."""
-        return self is not SafetyConcern.INSULT
+    def needs_hand_off(self) -> bool:
+        """Said plainly: hand over to human help (a weak signal gets a check-in instead)."""
+        return self.level is SafetyLevel.CLEAR
 
 
 @dataclass(frozen=True)
@@ -57,8 +94,14 @@ class EmotionReading:
     intensity: Intensity
     emotions: tuple[EmotionScore, ...]
     situations: tuple[str, ...] = ()
-    safety: SafetyConcern | None = None
-    upcoming_meeting: bool = False
+    safety: SafetyReading | None = None
+    meeting: Meeting = Meeting.NONE
+    intent: Intent = Intent.QUESTION
+
+    @property
+    def upcoming_meeting(self) -> bool:
+        """Whether a meeting with the other side is coming."""
+        return self.meeting is not Meeting.NONE
 
     @property
     def needs_acknowledging(self) -> bool:
@@ -73,20 +116,37 @@ class EmotionReading:
             "intensity": self.intensity.value,
             "emotions": [{"label": e.label, "score": round(e.score, 3)} for e in self.emotions],
             "situations": list(self.situations),
+            "upcoming_meeting": self.upcoming_meeting,
+            "meeting": self.meeting.value,
+            "intent": self.intent.value,
+            "safety": (
+                {"level": self.safety.level.value, "category": self.safety.category.value}
+                if self.safety is not None
+                else None
+            ),
         }
-        if self.safety is not None:
-            result["safety"] = self.safety.value
-        if self.upcoming_meeting:
-            result["upcoming_meeting"] = True
         return result
 
 
 @dataclass(frozen=True)
 class LabelledMessage:
-    """A message with the emotion, intensity and situations a careful coach reads in it."""
+    """A message with what a careful coach reads in it (see knowledge/reader/README.md).
+
+    Older sets label only the emotion, intensity and situations: the other fields are None.
+    """
 
     text: str
     language: Language
     emotion: str
     intensity: str
     situations: tuple[str, ...] = ()
+    intent: Intent | None = None
+    safety: SafetyConcern | None = None
+    safety_level: SafetyLevel | None = None
+    meeting: Meeting | None = None
+    side: str | None = None
+
+    @property
+    def needs_help(self) -> bool:
+        """Whether the message is labelled as needing human help (a weak signal counts)."""
+        return self.safety is not None

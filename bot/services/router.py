@@ -263,7 +263,9 @@ class Router:
         command = self.table.command(word)
         if command is None:
             return self.notice(turn, "unknown_command", command="/" + word[:30])
-        return self.run_command(turn, command, argument.strip())
+        # What follows a command ("/ask …", a reflection) is the person's own words: safety first.
+        handoff = self._safety(turn, argument.strip()) if argument.strip() else None
+        return handoff or self.run_command(turn, command, argument.strip())
 
     def run_command(self, turn: Turn, command: Command, argument: str) -> Replies:
         """Run a command as declared: kept during the setup, pausing the step it leaves."""

@@ -6,7 +6,7 @@ import pytest
 
 from bot.adapters.emotion.detector import EmotionDetector
 from bot.adapters.nlp.text import within_one_edit
-from bot.domain.emotions import Intensity, SafetyConcern
+from bot.domain.emotions import Intensity, Intent, SafetyConcern
 
 
 @pytest.mark.parametrize(
@@ -90,14 +90,21 @@ def test_language_and_situations_are_read(cue_detector: EmotionDetector) -> None
             "my manager humiliates me in front of suppliers, it's harassment",
             SafetyConcern.HARASSMENT,
         ),
-        ("stupid bot", SafetyConcern.INSULT),
-        ("t'es nul", SafetyConcern.INSULT),
     ],
 )
 def test_safety_concerns_are_recognised(
     cue_detector: EmotionDetector, message: str, concern: SafetyConcern
 ) -> None:
-    assert cue_detector.analyze(message).safety is concern
+    safety = cue_detector.analyze(message).safety
+    assert safety is not None and safety.category is concern and safety.needs_hand_off
+
+
+@pytest.mark.parametrize("message", ["stupid bot", "t'es nul"])
+def test_an_insult_to_the_coach_is_an_intent_not_a_safety_concern(
+    cue_detector: EmotionDetector, message: str
+) -> None:
+    reading = cue_detector.analyze(message)
+    assert reading.intent is Intent.INSULT and reading.safety is None
 
 
 @pytest.mark.parametrize(

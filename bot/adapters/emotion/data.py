@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
-from bot.domain.emotions import LabelledMessage, SafetyConcern
+from bot.domain.emotions import Intent, LabelledMessage, Meeting, SafetyConcern, SafetyLevel
 from bot.domain.taxonomy import EMOTIONS, SITUATIONS
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -71,6 +72,9 @@ def load_cues(path: Path) -> CueData:
     )
 
 
+INSULT_CATEGORY = "insult_to_coach"
+
+
 def load_safety(path: Path) -> dict[SafetyConcern, dict[str, tuple[str, ...]]]:
     """Load safety.yaml: phrases per concern and language."""
     categories = _read(path).get("categories") or {}
@@ -82,12 +86,34 @@ def load_safety(path: Path) -> dict[SafetyConcern, dict[str, tuple[str, ...]]]:
     }
 
 
-def load_meeting_words(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Load meeting.yaml: words of a meeting and words of a near future, both languages merged."""
+def load_insults(path: Path) -> dict[str, tuple[str, ...]]:
+    """Load the insults aimed at the coach itself from safety.yaml, per language."""
+    categories = _read(path).get("categories") or {}
+    return _words_per_language(
+        path, f"categories.{INSULT_CATEGORY}", categories.get(INSULT_CATEGORY)
+    )
+
+
+@dataclass(frozen=True)
+class MeetingWords:
+    """Words of a meeting, and time words per moment (today, tomorrow, this week, later)."""
+
+    meeting: tuple[str, ...]
+    when: dict[Meeting, tuple[str, ...]]
+
+
+def load_meeting_words(path: Path) -> MeetingWords:
+    """Load meeting.yaml, both languages merged."""
     data = _read(path)
     meeting = _words_per_language(path, "meeting_words", data.get("meeting_words"))
-    future = _words_per_language(path, "future_words", data.get("future_words"))
-    return meeting["en"] + meeting["fr"], future["en"] + future["fr"]
+    future = data.get("future_words")
+    if not isinstance(future, dict):
+        raise EmotionDataError(f"{path}: future_words: needs today, tomorrow, this_week, later")
+    when = {}
+    for moment in (Meeting.TODAY, Meeting.TOMORROW, Meeting.THIS_WEEK, Meeting.LATER):
+        words = _words_per_language(path, f"future_words.{moment}", future.get(moment.value))
+        when[moment] = words["en"] + words["fr"]
+    return MeetingWords(meeting["en"] + meeting["fr"], when)
 
 
 def load_prototypes(path: Path) -> list[tuple[str, str, str]]:
@@ -116,9 +142,47 @@ def load_labelled_messages(path: Path) -> list[LabelledMessage]:
         unknown = [s for s in situations if s not in SITUATIONS]
         if unknown:
             raise EmotionDataError(f"{where}.situations: unknown {unknown[0]}")
-        messages.append(
-            LabelledMessage(
-                str(entry["text"]), entry["lang"], entry["emotion"], entry["intensity"], situations
-            )
-        )
+        messages.append(_labelled(where, entry, situations))
     return messages
+
+
+SIDES = ("buyer", "supplier", "trainer", "unknown")
+
+
+def _labelled(where: str, entry: dict[str, Any], situations: tuple[str, ...]) -> LabelledMessage:
+    """One message with the labels it has (the reader's full set, or an older set's)."""
+    intent = _enum(where, "intent", Intent, entry.get("intent"))
+    safety = entry.get("safety")
+    concern = None if safety in (None, "none") else _enum(where, "safety", SafetyConcern, safety)
+    level = entry.get("safety_level")
+    safety_level = None if level in (None, "none") else _enum(where, "level", SafetyLevel, level)
+    if (concern is None) != (safety_level is None) and "safety" in entry:
+        raise EmotionDataError(f"{where}: safety and safety_level disagree")
+    side = entry.get("side")
+    if side is not None and side not in SIDES:
+        raise EmotionDataError(f"{where}.side: must be one of {', '.join(SIDES)}")
+    return LabelledMessage(
+        text=str(entry["text"]),
+        language=entry["lang"],
+        emotion=entry["emotion"],
+        intensity=entry["intensity"],
+        situations=situations,
+        intent=intent,
+        safety=concern,
+        safety_level=safety_level,
+        meeting=_enum(where, "meeting", Meeting, entry.get("meeting")),
+        side=side,
+    )
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _enum(where: str, name: str, kind: type[E], value: object) -> E | None:
+    if value is None:
+        return None
+    try:
+        return kind(str(value))
+    except ValueError as error:
+        allowed = ", ".join(member.value for member in kind)
+        raise EmotionDataError(f"{where}.{name}: {value!r} is not one of {allowed}") from error

@@ -13,11 +13,21 @@ import numpy as np
 from bot.adapters.nlp.speller import Speller
 from bot.adapters.nlp.tags import TagMatcher
 from bot.adapters.nlp.text import fold, guess_language, stem, words
-from bot.domain.emotions import NEUTRAL, EmotionReading, EmotionScore, Intensity, SafetyConcern
+from bot.domain.emotions import (
+    NEUTRAL,
+    EmotionReading,
+    EmotionScore,
+    Intensity,
+    Intent,
+    Meeting,
+    SafetyConcern,
+    SafetyLevel,
+    SafetyReading,
+)
 from bot.domain.framework import Language
 from bot.domain.taxonomy import EMOTIONS
 
-from .data import CueData
+from .data import CueData, MeetingWords
 
 Encoder = Callable[[list[str]], np.ndarray]
 
@@ -40,11 +50,17 @@ EMOJI_CUES = {
     "🎉": ("confidence", 2.0), "👍": ("confidence", 1.0), "😄": ("confidence", 2.0),
     "😀": ("confidence", 2.0), "🚀": ("confidence", 1.0),
 }  # fmt: skip
-SAFETY_ORDER = (
-    SafetyConcern.SELF_HARM,
-    SafetyConcern.HARASSMENT,
-    SafetyConcern.BURNOUT,
-    SafetyConcern.INSULT,
+SAFETY_ORDER = (SafetyConcern.SELF_HARM, SafetyConcern.HARASSMENT, SafetyConcern.BURNOUT)
+# Without the trained reader, intents are read from a few words (folded).
+GREETINGS = frozenset(
+    "hello hi hey hiya bonjour salut coucou bonsoir hello? slt yo test good morning".split()
+)
+THANKS = frozenset("thanks thank merci thx ty cheers bye ciao".split())
+EXERCISE_WORDS = re.compile(r"\b(exercise|exercice|role ?play|jeu de role|practi[cs]e|entrain)")
+CHECKLIST_WORDS = re.compile(r"\b(checklist|check-list|liste|etapes|steps|template|modele)\b")
+QUESTION_WORDS = re.compile(
+    r"\?|^(how|what|why|when|should|can|could|do|does|is|comment|que|quoi|pourquoi|quand|"
+    r"est-ce|dois|puis|faut)\b"
 )
 
 
@@ -156,7 +172,8 @@ class EmotionDetector:
         prototypes: tuple[list[str], np.ndarray] | None = None,
         encoder: Encoder | None = None,
         settings: DetectorSettings | None = None,
-        meeting_words: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+        meeting_words: MeetingWords | None = None,
+        insults: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self._matchers = {language: _CueMatcher(cues, language) for language in ("en", "fr")}
         self._safety = {
@@ -174,10 +191,10 @@ class EmotionDetector:
         )
         self._encoder = encoder if prototypes is not None else None
         self._settings = settings or DetectorSettings()
-        self._meeting, self._future = (
-            [re.compile(rf"(?<!\w){re.escape(fold(w))}(?!\w)") for w in group]
-            for group in meeting_words
-        )
+        words_of = meeting_words or MeetingWords((), {})
+        self._meeting = _patterns(words_of.meeting)
+        self._when = {moment: _patterns(words) for moment, words in words_of.when.items()}
+        self._insults = _patterns([p for ps in (insults or {}).values() for p in ps])
 
     @property
     def uses_prototypes(self) -> bool:
@@ -200,8 +217,56 @@ class EmotionDetector:
             emotions=tuple(EmotionScore(label, score) for label, score in ranked if score >= 0.05),
             situations=self._situation_ids(message, language),
             safety=self._concern(message),
-            upcoming_meeting=self._upcoming_meeting(message),
+            meeting=self.meeting_of(message),
+            intent=self.intent_of(message, primary),
         )
+
+    def intent_of(self, message: str, primary: str) -> Intent:
+        """What the message asks for, from a few words (the trained reader does better)."""
+        folded = fold(message).strip()
+        tokens = words(folded)
+        rules = (
+            (any(pattern.search(folded) for pattern in self._insults), Intent.INSULT),
+            (bool(tokens) and all(token in GREETINGS for token in tokens), Intent.GREETING),
+            (bool(tokens) and tokens[0] in THANKS and len(tokens) <= 6, Intent.THANKS),
+            (bool(EXERCISE_WORDS.search(folded)), Intent.EXERCISE),
+            (bool(CHECKLIST_WORDS.search(folded)), Intent.CHECKLIST),
+            (bool(QUESTION_WORDS.search(folded)) or primary == NEUTRAL, Intent.QUESTION),
+        )
+        return next((intent for matched, intent in rules if matched), Intent.VENTING)
+
+    def meeting_of(self, message: str) -> Meeting:
+        """When a meeting with the other side comes, from its words (none without a time word)."""
+        folded = fold(message)
+        if not any(p.search(folded) for p in self._meeting):
+            return Meeting.NONE
+        for moment, patterns in self._when.items():
+            if any(p.search(folded) for p in patterns):
+                return moment
+        return Meeting.NONE
+
+    def cue_signals(self, text: str, language: Language) -> dict[str, float]:
+        """The cues' evidence as named numbers, features of the trained reader."""
+        message = text[:2000]
+        clauses = _clauses(message)
+        found, modifiers = self._cues(message, clauses, language)
+        signals: dict[str, float] = defaultdict(float)
+        for cue in found:
+            signals["negated" if cue.negated else f"cue:{cue.emotion}"] += cue.weight
+        signals["modifiers"] = float(modifiers)
+        letters = [ch for ch in message if ch.isalpha()]
+        signals["caps"] = sum(ch.isupper() for ch in letters) / len(letters) if letters else 0.0
+        signals["exclaims"] = float(min(message.count("!"), 4))
+        signals["question"] = float("?" in message)
+        signals["short"] = float(len(words(message)) <= 4)
+        for situation in self._situation_ids(message, language):
+            signals[f"situation:{situation}"] = 1.0
+        concern = self._concern(message)
+        if concern is not None:
+            signals[f"safety:{concern.category}"] = 1.0
+        signals[f"meeting:{self.meeting_of(message)}"] = 1.0
+        signals[f"intent:{self.intent_of(message, NEUTRAL if not found else 'x')}"] = 1.0
+        return dict(signals)
 
     def _cues(
         self, message: str, clauses: list[list[str]], language: Language
@@ -296,18 +361,16 @@ class EmotionDetector:
             sorted(tag.removeprefix("situation:") for tag in tags if tag.startswith("situation:"))
         )
 
-    def _upcoming_meeting(self, message: str) -> bool:
-        folded = fold(message)
-        return any(p.search(folded) for p in self._meeting) and any(
-            p.search(folded) for p in self._future
-        )
-
-    def _concern(self, message: str) -> SafetyConcern | None:
+    def _concern(self, message: str) -> SafetyReading | None:
         folded = fold(message)
         for concern in SAFETY_ORDER:
             if any(pattern.search(folded) for pattern in self._safety.get(concern, ())):
-                return concern
+                return SafetyReading(concern, SafetyLevel.CLEAR)
         return None
+
+
+def _patterns(phrases: tuple[str, ...] | list[str]) -> list[re.Pattern[str]]:
+    return [re.compile(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)") for phrase in phrases]
 
 
 def _softmax(values: dict[str, float], temperature: float) -> dict[str, float]:

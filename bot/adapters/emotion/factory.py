@@ -5,27 +5,28 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings, model_fingerprint
+from bot.adapters.nlp.encoders import TextEncoder
 from bot.adapters.nlp.lexicon import load_lexicon
 from bot.adapters.nlp.tags import TagMatcher
 
-from .data import load_cues, load_meeting_words, load_prototypes, load_safety
+from .data import load_cues, load_insults, load_meeting_words, load_prototypes, load_safety
 from .detector import EmotionDetector
 
 log = logging.getLogger(__name__)
 
 
 def _prototype_vectors(
-    path: Path, embeddings: SentenceTransformerEmbeddings, model: Path | str, cache_dir: Path
+    path: Path, embeddings: TextEncoder, cache_dir: Path
 ) -> tuple[list[str], np.ndarray]:
     triples = load_prototypes(path)
     labels = [emotion for emotion, _, _ in triples]
     texts = [text for _, _, text in triples]
-    key = hashlib.sha256(path.read_bytes() + model_fingerprint(model).encode()).hexdigest()[:24]
+    key = hashlib.sha256(path.read_bytes() + embeddings.fingerprint().encode()).hexdigest()[:24]
     folder = cache_dir / "emotion"
     vectors_file, manifest_file = (
         folder / f"prototypes-{key}.npy",
@@ -48,18 +49,29 @@ def _prototype_vectors(
 def open_detector(
     knowledge_dir: Path,
     cache_dir: Path,
-    embeddings: SentenceTransformerEmbeddings | None,
-    model: Path | str | None,
+    embeddings: TextEncoder | None,
 ) -> EmotionDetector:
     """Build the detector; without embeddings it works on cues alone."""
     folder = knowledge_dir / "emotions"
     cues = load_cues(folder / "cues.yaml")
     safety = load_safety(folder / "safety.yaml")
+    insults = load_insults(folder / "safety.yaml")
     situations = TagMatcher(load_lexicon(knowledge_dir / "lexicon.yaml"))
     meeting = load_meeting_words(folder / "meeting.yaml")
-    if embeddings is None or model is None:
-        return EmotionDetector(cues, safety, situations, meeting_words=meeting)
-    prototypes = _prototype_vectors(folder / "prototypes.yaml", embeddings, model, cache_dir)
+    if embeddings is None:
+        return EmotionDetector(cues, safety, situations, meeting_words=meeting, insults=insults)
+    prototypes = _prototype_vectors(folder / "prototypes.yaml", embeddings, cache_dir)
     return EmotionDetector(
-        cues, safety, situations, prototypes, embeddings.encode, meeting_words=meeting
+        cues,
+        safety,
+        situations,
+        prototypes,
+        _queries(embeddings),
+        meeting_words=meeting,
+        insults=insults,
     )
+
+
+def _queries(embeddings: TextEncoder) -> Callable[[list[str]], np.ndarray]:
+    """Messages are encoded as queries, once: the search reuses the same vector."""
+    return lambda texts: np.stack([embeddings.query_vector(text) for text in texts])

@@ -6,21 +6,25 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.adapters.lazy import DEFAULT_BACKOFF, Lazy
 from bot.domain.emotions import EmotionReading
 from bot.domain.framework import Language
 from bot.domain.health import ResourceState, ResourceStatus
 
-if TYPE_CHECKING:  # numpy and the stemmers load only when the detector is first used
-    from .detector import EmotionDetector
-
 CUES_ONLY = "cues only"
 
 
+class Reader(Protocol):
+    """What reads a message: the trained reader, or the cues alone."""
+
+    def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
+        """Read one message (its language guessed, the default breaking ties)."""
+
+
 class LazyEmotionDetector:
-    """An EmotionDetector port: the full detector when it loads, cues alone until it does.
+    """An EmotionDetector port: the trained reader when it loads, cues alone until it does.
 
     The full detector is retried after a back-off, so a model installed (or a disk freed) after
     start-up is picked up without a restart.
@@ -28,15 +32,15 @@ class LazyEmotionDetector:
 
     def __init__(
         self,
-        full: Callable[[], EmotionDetector],
-        cues_only: Callable[[], EmotionDetector],
+        full: Callable[[], Reader],
+        cues_only: Callable[[], Reader],
         *,
         backoff: tuple[float, ...] = DEFAULT_BACKOFF,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._detector = Lazy("emotions", full, fallback=cues_only, backoff=backoff, clock=clock)
 
-    def detector(self) -> EmotionDetector:
+    def detector(self) -> Reader:
         """Return the detector, building it if needed (cues only while the model is missing)."""
         return self._detector.get()
 

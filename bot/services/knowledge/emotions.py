@@ -6,7 +6,8 @@ import logging
 
 from bot.domain.cards import Card
 from bot.domain.dialogue import Reply
-from bot.domain.emotions import EmotionReading, Intensity
+from bot.domain.emotions import EmotionReading, Intensity, Intent
+from bot.services.conversation import core
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.steps import CardsStep
 from bot.services.conversation.turn import Turn
@@ -49,16 +50,22 @@ def handoff(turn: Turn, text: str) -> list[Reply] | None:
     reading = read(turn, text)
     if reading is None or reading.safety is None:
         return None
-    turn.uow.wellbeing.record_safety_event(turn.user_id, reading.safety.value, turn.now)
+    category = reading.safety.category.value
+    turn.uow.wellbeing.record_safety_event(turn.user_id, category, turn.now)
     # Before the language is chosen, answer in the language the message is written in.
     language = turn.user.language if turn.user.language_confirmed else reading.language
-    text_key = f"safety_{reading.safety.value}"
+    # A plain signal gets the hand-off; a single vague one, a calm question first.
+    text_key = f"safety_{category}" if reading.safety.needs_hand_off else "safety_check_in"
     return [Reply(text=turn.content.messages.text(language, text_key), key=text_key)]
 
 
 def respond(turn: Turn, text: str) -> list[Reply]:
-    """Answer free text: the emotion first when it shows, then the cards."""
+    """Answer free text by what it asks: a greeting, thanks, an exercise, or help with a situation
+    (the emotion first when it shows, then the cards)."""
     reading = read(turn, text)
+    by_intent = _by_intent(turn, reading, text) if reading is not None else None
+    if by_intent is not None:
+        return by_intent
     if reading is None or not (reading.needs_acknowledging or _is_confident(reading)):
         return [*knowledge.answer_question(turn, text), *_prepare_offer(turn, reading)]
     first = _acknowledgement(turn, reading)
@@ -73,6 +80,37 @@ def respond(turn: Turn, text: str) -> list[Reply]:
         lead = turn.reply("substance_intro")
         replies += [lead, *knowledge.card_previews(turn, substance, start=len(technique) + 1)]
     return replies + _prepare_offer(turn, reading)
+
+
+# Messages that need no cards: a short answer, and the menu to carry on.
+SHORT_ANSWERS = {
+    Intent.GREETING: "greeting_reply",
+    Intent.THANKS: "thanks_reply",
+    Intent.OFF_TOPIC: "off_topic_reply",
+    Intent.INSULT: "safety_insult_to_coach",
+}
+# Requests for a kind of card: the search keeps to that kind.
+KIND_OF = {
+    Intent.EXERCISE: ("exercise", "exercise_intro"),
+    Intent.CHECKLIST: ("checklist", "checklist_intro"),
+}
+
+
+def _by_intent(turn: Turn, reading: EmotionReading, text: str) -> list[Reply] | None:
+    short = SHORT_ANSWERS.get(reading.intent)
+    if short is not None:
+        if reading.intent is Intent.INSULT:
+            return [turn.reply(short)]  # stays brief with insults: no menu pushed at them
+        return [turn.reply(short), *core.menu(turn, "menu_next")]
+    wanted = KIND_OF.get(reading.intent)
+    if wanted is None:
+        return None
+    kind, lead = wanted
+    tags = [f"kind:{kind}", *(f"situation:{s}" for s in reading.situations[:1])]
+    found = search.search(turn, text, knowledge.MAX_SHOWN, tags)
+    if not found.hits:
+        return None  # nothing of that kind fits: answer as any question
+    return knowledge.show_hits(turn, list(found.hits), lead)
 
 
 def _is_confident(reading: EmotionReading) -> bool:
