@@ -5,10 +5,8 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
@@ -28,8 +26,7 @@ from bot.services.engine import DialogueEngine
 from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector
 
 if TYPE_CHECKING:
-    from bot.adapters.emotion.detector import EmotionDetector as Detector
-    from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings
+    from bot.adapters.emotion.lazy import Reader
     from bot.adapters.retrieval.index import HybridCardIndex, IndexReport
 
 
@@ -144,49 +141,43 @@ def prepare_storage(settings: Settings) -> Engine:
 
 
 class ModelHolder(SharedEmbeddings):
-    """The process's one embedding model, as the settings name it; loaded on first use."""
+    """The process's one sentence encoder, as the settings name it; loaded on first use."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(settings.model_path)
+        super().__init__(settings.model_path, engine=settings.embeddings)
 
 
 def open_card_index(
     settings: Settings, rebuild: bool = False, model: ModelHolder | None = None
 ) -> tuple[HybridCardIndex, IndexReport]:
     """Open the card index from the cache, building it when content, model or settings changed."""
-    from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings  # noqa: PLC0415 - torch
-    from bot.adapters.retrieval.index import open_index  # noqa: PLC0415 - heavy: numpy, faiss, torch
+    from bot.adapters.nlp.encoders import open_encoder  # noqa: PLC0415 - numpy and the weights
+    from bot.adapters.retrieval.index import open_index  # noqa: PLC0415 - heavy: numpy, faiss
 
     # Without a holder (a one-shot command) the model loads directly and its own error surfaces.
-    factory: Callable[[Path | str], SentenceTransformerEmbeddings] = (
-        model.get if model is not None else SentenceTransformerEmbeddings
+    encoder = (
+        model.get() if model is not None else open_encoder(settings.embeddings, settings.model_path)
     )
     knowledge = settings.knowledge_dir
     return open_index(
-        knowledge / "cards",
-        knowledge / "lexicon.yaml",
-        settings.cache_root,
-        settings.model_path,
-        force=rebuild,
-        embeddings_factory=factory,
+        knowledge / "cards", knowledge / "lexicon.yaml", settings.cache_root, encoder, force=rebuild
     )
 
 
 def open_emotion_detector(
     settings: Settings, model: ModelHolder | None = None
 ) -> LazyEmotionDetector:
-    """Build the emotion detector with the shared model (cues only while it cannot load)."""
-    from bot.adapters.emotion.factory import open_detector  # noqa: PLC0415 - numpy, torch
+    """Build the message reader on the shared encoder (cues only while it cannot load)."""
+    from bot.adapters.emotion.factory import open_detector  # noqa: PLC0415 - numpy, stemmers
+    from bot.adapters.reader.factory import open_reader  # noqa: PLC0415 - numpy, the weights
 
     holder = model or ModelHolder(settings)
 
-    def full() -> Detector:
-        return open_detector(
-            settings.knowledge_dir, settings.cache_root, holder.get(), holder.model
-        )
+    def full() -> Reader:
+        return open_reader(settings.knowledge_dir, settings.cache_root, holder.get())[0]
 
-    def cues_only() -> Detector:
-        return open_detector(settings.knowledge_dir, settings.cache_root, None, None)
+    def cues_only() -> Reader:
+        return open_detector(settings.knowledge_dir, settings.cache_root, None)
 
     return LazyEmotionDetector(full, cues_only)
 

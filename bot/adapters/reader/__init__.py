@@ -1,0 +1,1 @@
+"""The message reader: trained heads on the multilingual sentence vector and the cues."""

@@ -1,0 +1,106 @@
+"""The message reader: emotion, intensity, situations, safety, meeting and intent, in one pass."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.adapters.emotion.detector import EmotionDetector
+from bot.adapters.nlp.text import guess_language
+from bot.domain.emotions import (
+    NEUTRAL,
+    EmotionReading,
+    EmotionScore,
+    Intensity,
+    Intent,
+    Meeting,
+    SafetyConcern,
+    SafetyLevel,
+    SafetyReading,
+)
+from bot.domain.framework import Language
+
+from .features import Featurizer
+from .model import ReaderModel
+
+NONE = "none"
+MAX_TEXT = 2000
+
+
+class MessageReader:
+    """Reads a message with trained heads on its sentence vector and cues.
+
+    The cues keep the last word where they are plain: a safety phrase is always a clear concern
+    (recall first), and an insult phrase aimed at the coach is always an insult.
+    """
+
+    def __init__(self, featurizer: Featurizer, model: ReaderModel, cues: EmotionDetector) -> None:
+        self._featurizer = featurizer
+        self._model = model
+        self._cues = cues
+
+    @property
+    def uses_prototypes(self) -> bool:
+        """The model takes part (a cues-only reader says False)."""
+        return True
+
+    def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
+        """Read one message (its language guessed, the default breaking ties)."""
+        message = text[:MAX_TEXT]
+        language: Language = "fr" if guess_language(message, default_language) == "fr" else "en"
+        features = self._featurizer.one(message, language)[None, :]
+        return self.decide(message, language, features)
+
+    def decide(self, message: str, language: Language, features: np.ndarray) -> EmotionReading:
+        """The reading of a message whose features are computed (evaluation reads many at once)."""
+        model = self._model
+        emotions = _ranked(model.emotion.labels, model.emotion.probabilities(features)[0])
+        primary = emotions[0].label
+        intensity = Intensity(_top(model.intensity.labels, model.intensity.probabilities(features)))
+        cue_reading = self._cues.analyze(message, language)
+        return EmotionReading(
+            language=language,
+            primary=primary,
+            intensity=Intensity.LOW if primary == NEUTRAL else intensity,
+            emotions=tuple(score for score in emotions if score.score >= 0.05),
+            situations=self._situations(features),
+            safety=self._safety(features, cue_reading.safety),
+            meeting=Meeting(_top(model.meeting.labels, model.meeting.probabilities(features))),
+            intent=self._intent(features, cue_reading.intent),
+        )
+
+    def _situations(self, features: np.ndarray) -> tuple[str, ...]:
+        heads, thresholds = self._model.situations, self._model.thresholds
+        probabilities = heads.probabilities(features)[0]
+        ranked = sorted(zip(heads.labels, probabilities, strict=True), key=lambda pair: -pair[1])
+        chosen = [label for label, p in ranked if p >= thresholds.situation]
+        return tuple(chosen[: thresholds.max_situations])
+
+    def _safety(
+        self, features: np.ndarray, from_cues: SafetyReading | None
+    ) -> SafetyReading | None:
+        if from_cues is not None:
+            return from_cues  # a plain phrase: the hand-off, whatever the model thinks
+        head, thresholds = self._model.safety, self._model.thresholds
+        probabilities = head.probabilities(features)[0]
+        concern = 1.0 - float(probabilities[head.labels.index(NONE)])
+        if concern < thresholds.safety_weak:
+            return None
+        others = [(p, label) for label, p in zip(head.labels, probabilities, strict=True)]
+        category = max((pair for pair in others if pair[1] != NONE), key=lambda pair: pair[0])[1]
+        level = SafetyLevel.CLEAR if concern >= thresholds.safety_clear else SafetyLevel.WEAK
+        return SafetyReading(SafetyConcern(category), level)
+
+    def _intent(self, features: np.ndarray, from_cues: Intent) -> Intent:
+        if from_cues is Intent.INSULT:
+            return Intent.INSULT
+        head = self._model.intent
+        return Intent(_top(head.labels, head.probabilities(features)))
+
+
+def _top(labels: tuple[str, ...], probabilities: np.ndarray) -> str:
+    return labels[int(np.argmax(probabilities[0]))]
+
+
+def _ranked(labels: tuple[str, ...], probabilities: np.ndarray) -> list[EmotionScore]:
+    scores = [EmotionScore(label, float(p)) for label, p in zip(labels, probabilities, strict=True)]
+    return sorted(scores, key=lambda score: -score.score)
