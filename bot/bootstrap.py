@@ -189,6 +189,10 @@ def build_services(settings: Settings, server: bool = False, **overrides: Any) -
     other people's conversations.
     """
     content = overrides.get("content") or load_content(settings.knowledge_dir, settings.prompts_dir)
+    if "emotions" not in overrides:
+        from bot.adapters.emotion.factory import check_reading_files  # noqa: PLC0415 - numpy
+
+        check_reading_files(settings.knowledge_dir)  # no safety without them: stop at start
     db_engine = overrides.get("database") or prepare_storage(settings)
     model = ModelHolder(settings)
     cards = overrides.get("cards") or LazyCardIndex(

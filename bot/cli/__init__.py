@@ -6,12 +6,16 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from bot.cli import chat, cohort, db, emotions, knowledge, telegram
-from bot.cli._registry import EXIT_FAILURE, EXIT_USAGE, Commands, Handler
+from bot.cli import chat, cohort, db, emotions, knowledge, reader, telegram
+from bot.cli._registry import EXIT_FAILURE, EXIT_USAGE, Commands, Handler, evaluations
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 # In the order `trustcoach --help` lists their commands.
-MODULES = (chat, db, knowledge, emotions, telegram, cohort)
+MODULES = (chat, db, knowledge, emotions, reader, telegram, cohort)
 
 EPILOG = """examples:
   trustcoach chat                          talk with the coach in this terminal
@@ -20,7 +24,10 @@ EPILOG = """examples:
   trustcoach kb check                      validate the knowledge cards, print coverage
   trustcoach index                         build the card index
   trustcoach search "late delivery again" --k 3 --json
+  trustcoach eval all                      every figure: the reader's, then retrieval's
   trustcoach eval retrieval                hit@1, hit@3, MRR per language
+  trustcoach eval reader                   emotions, situations, safety, intent per language
+  trustcoach reader train                  train the message reader on its corpus
   trustcoach analyze "third late delivery, I'm furious" --json
   trustcoach eval emotions                 accuracy, macro-F1, confusion table
   trustcoach telegram                      the Telegram bot (needs TRUSTCOACH_TELEGRAM_TOKEN)
@@ -43,7 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands = Commands(parser.add_subparsers(dest="command", metavar="COMMAND"))
     for module in MODULES:
         module.add_commands(commands)
+    evaluations(commands).add(
+        "all",
+        evaluate_everything,
+        summary="every figure: the reader's on each labelled set, then retrieval's",
+        examples=["trustcoach eval all"],
+    )
     return parser
+
+
+def evaluate_everything(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run each evaluation on its default sets, one after the other."""
+    every_set = argparse.Namespace(set=None, errors=False, misses=False)
+    return reader.eval_reader(settings, every_set) or knowledge.eval_retrieval(settings, every_set)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,9 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report(error: Exception) -> int:
     from bot.adapters.content.loader import ContentError  # noqa: PLC0415
+    from bot.adapters.emotion.data import EmotionDataError  # noqa: PLC0415
 
-    if isinstance(error, ContentError):
-        print(f"trustcoach: broken content file: {error}", file=sys.stderr)
+    if isinstance(error, ContentError | EmotionDataError):
+        # One line naming the file, however many lines the YAML parser's message had.
+        print(f"trustcoach: broken content file: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_USAGE
     logging.getLogger("trustcoach").debug("command failed", exc_info=error)
     print(

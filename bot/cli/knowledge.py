@@ -95,7 +95,8 @@ def kb_check(settings: Settings, _args: argparse.Namespace, out: TextIO | None =
 
     out = out or sys.stdout
     cards, problems = read_cards(settings.knowledge_dir / "cards")
-    for problem in problems:
+    broken_files = yaml_problems(settings)
+    for problem in [*problems, *broken_files]:
         print(problem, file=out)
     rows = coverage(cards)
     print(f"{'tag':<52} {'cards':>5} {'min':>4}", file=out)
@@ -105,11 +106,49 @@ def kb_check(settings: Settings, _args: argparse.Namespace, out: TextIO | None =
     short = [row for row in rows if not row.ok]
     verdict = (
         "OK"
-        if not problems and not short
-        else f"FAILED: {len(problems)} problem(s), {len(short)} minimum(s) not met"
+        if not problems and not short and not broken_files
+        else f"FAILED: {len(problems) + len(broken_files)} problem(s), "
+        f"{len(short)} minimum(s) not met"
     )
     print(f"{len(cards)} valid cards. {verdict}", file=out)
     return 0 if verdict == "OK" else 1
+
+
+def yaml_problems(settings: Settings) -> list[str]:
+    """Every YAML file of the knowledge folder, read as the coach reads it; one line per problem."""
+    from bot.adapters.content.loader import load_content  # noqa: PLC0415 - keep --help fast
+    from bot.adapters.emotion.data import load_labelled_messages  # noqa: PLC0415
+    from bot.adapters.emotion.factory import check_reading_files  # noqa: PLC0415
+    from bot.adapters.reader.training import load_corpus  # noqa: PLC0415
+    from bot.adapters.retrieval.evalset import load_queries  # noqa: PLC0415
+
+    knowledge = settings.knowledge_dir
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("content", lambda: load_content(knowledge, settings.prompts_dir)),
+        ("cues, safety, meeting words, lexicon", lambda: check_reading_files(knowledge)),
+        ("reader corpus", lambda: load_corpus(knowledge)),
+    ]
+    for path in sorted((knowledge / "eval").glob("*.yaml")):
+        load = load_queries if path.name.startswith("retrieval") else load_labelled_messages
+        checks.append((path.name, lambda path=path, load=load: load(path)))  # type: ignore[misc]
+    problems = [_problem(name, check) for name, check in checks]
+    for path in sorted(knowledge.rglob("*.yaml")):
+        problems.append(_problem(str(path), lambda path=path: _parse(path)))  # type: ignore[misc]
+    return [problem for problem in problems if problem]
+
+
+def _parse(path: Path) -> object:
+    import yaml  # noqa: PLC0415 - keep --help fast
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _problem(name: str, check: Callable[[], object]) -> str:
+    try:
+        check()
+    except Exception as error:  # every kind of breakage is one line of the report
+        return f"{name}: {' '.join(str(error).split())[:300]}"
+    return ""
 
 
 def build_index(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Measures retrieval quality on labelled queries: hit@1, hit@3 and MRR per language and mode."""
+"""Measures quality on labelled sets: retrieval (hit@1, hit@3, MRR) and what the reader reads."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain.cards import Card
-from bot.domain.emotions import EmotionReading, LabelledMessage
+from bot.domain.emotions import EmotionReading, LabelledMessage, SafetyLevel
 from bot.domain.framework import Language
 from bot.domain.retrieval import LabelledQuery
 
@@ -79,30 +79,35 @@ def evaluate_emotions(
     labels: tuple[str, ...],
 ) -> list[EmotionScorecard]:
     """Accuracy, macro-F1 and the confusion table of the primary emotion, per language."""
-    cards = []
-    for language in sorted({m.language for m in messages}):
-        subset = [m for m in messages if m.language == language]
-        readings = [analyze(m.text, m.language) for m in subset]
-        confusion = {e: dict.fromkeys(labels, 0) for e in labels}
-        for message, reading in zip(subset, readings, strict=True):
-            confusion[message.emotion][reading.primary] += 1
-        f1 = {label: _f1(confusion, label) for label in labels}
-        present = [label for label in labels if sum(confusion[label].values())]
-        intensity_hits = sum(
-            r.intensity.value == m.intensity for m, r in zip(subset, readings, strict=True)
-        )
-        cards.append(
-            EmotionScorecard(
-                language=language,
-                messages=len(subset),
-                accuracy=sum(confusion[e][e] for e in labels) / len(subset),
-                macro_f1=sum(f1[label] for label in present) / len(present),
-                f1=f1,
-                confusion=confusion,
-                intensity_accuracy=intensity_hits / len(subset),
-            )
-        )
-    return cards
+    pairs = [(m, analyze(m.text, m.language)) for m in messages]
+    return [score_emotions(language, subset, labels) for language, subset in _by_language(pairs)]
+
+
+def score_emotions(
+    language: str, pairs: list[tuple[LabelledMessage, EmotionReading]], labels: tuple[str, ...]
+) -> EmotionScorecard:
+    """The emotion scorecard of messages read in one language."""
+    confusion = {e: dict.fromkeys(labels, 0) for e in labels}
+    for message, reading in pairs:
+        confusion[message.emotion][reading.primary] += 1
+    f1 = {label: _f1(confusion, label) for label in labels}
+    present = [label for label in labels if sum(confusion[label].values())]
+    return EmotionScorecard(
+        language=language,
+        messages=len(pairs),
+        accuracy=sum(confusion[e][e] for e in labels) / len(pairs),
+        macro_f1=sum(f1[label] for label in present) / len(present),
+        f1=f1,
+        confusion=confusion,
+        intensity_accuracy=_share(pairs, lambda m, r: r.intensity.value == m.intensity),
+    )
+
+
+def _by_language(
+    pairs: list[tuple[LabelledMessage, EmotionReading]],
+) -> list[tuple[str, list[tuple[LabelledMessage, EmotionReading]]]]:
+    languages = sorted({m.language for m, _ in pairs})
+    return [(lang, [(m, r) for m, r in pairs if m.language == lang]) for lang in languages]
 
 
 def _f1(confusion: dict[str, dict[str, int]], label: str) -> float:
@@ -113,3 +118,72 @@ def _f1(confusion: dict[str, dict[str, int]], label: str) -> float:
         return 0.0
     precision, recall = true_positive / predicted, true_positive / actual
     return 2 * precision * recall / (precision + recall)
+
+
+@dataclass(frozen=True)
+class ReaderScorecard:
+    """Everything the reader reads, measured on one language of one labelled set."""
+
+    language: str
+    messages: int
+    emotions: EmotionScorecard
+    lenient_accuracy: float  # the expected emotion among the two read first
+    intent_accuracy: float
+    meeting_accuracy: float
+    situation_recall: float
+    situation_precision: float
+    distress: int
+    safety_recall: float  # distress messages given a check-in or the hand-off
+    hand_off_recall: float  # clearly distressed messages given the hand-off itself
+    ordinary: int
+    false_alarms: float  # messages without distress that got a check-in or the hand-off
+
+
+def evaluate_reader(
+    messages: list[LabelledMessage],
+    analyze: Callable[[str, Language], EmotionReading],
+    labels: tuple[str, ...],
+) -> list[ReaderScorecard]:
+    """Emotions, intent, meeting, situations and safety per language of a labelled set."""
+    pairs = [(m, analyze(m.text, m.language)) for m in messages]
+    return [
+        _reader_card(language, subset, score_emotions(language, subset, labels))
+        for language, subset in _by_language(pairs)
+    ]
+
+
+def _reader_card(
+    language: str, pairs: list[tuple[LabelledMessage, EmotionReading]], emotions: EmotionScorecard
+) -> ReaderScorecard:
+    # Older sets label emotions and situations only: their other figures are not a number.
+    full = [(m, r) for m, r in pairs if m.intent is not None]
+    distress = [(m, r) for m, r in full if m.safety is not None]
+    clear = [(m, r) for m, r in distress if m.safety_level is SafetyLevel.CLEAR]
+    ordinary = [(m, r) for m, r in full if m.safety is None]
+    expected = sum(len(m.situations) for m, _ in pairs)
+    found = sum(len(r.situations) for _, r in pairs)
+    right = sum(len(set(m.situations) & set(r.situations)) for m, r in pairs)
+    return ReaderScorecard(
+        language=language,
+        messages=len(pairs),
+        emotions=emotions,
+        lenient_accuracy=_share(pairs, lambda m, r: m.emotion in [e.label for e in r.emotions[:2]]),
+        intent_accuracy=_share(full, lambda m, r: r.intent is m.intent),
+        meeting_accuracy=_share(full, lambda m, r: r.meeting is m.meeting),
+        situation_recall=right / expected if expected else 1.0,
+        situation_precision=right / found if found else 1.0,
+        distress=len(distress),
+        safety_recall=_share(distress, lambda m, r: r.safety is not None),
+        hand_off_recall=_share(
+            clear, lambda m, r: r.safety is not None and r.safety.needs_hand_off
+        ),
+        ordinary=len(ordinary),
+        false_alarms=_share(ordinary, lambda m, r: r.safety is not None),
+    )
+
+
+def _share(
+    pairs: list[tuple[LabelledMessage, EmotionReading]],
+    test: Callable[[LabelledMessage, EmotionReading], bool],
+) -> float:
+    return sum(test(m, r) for m, r in pairs) / len(pairs) if pairs else float("nan")

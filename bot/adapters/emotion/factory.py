@@ -14,7 +14,14 @@ from bot.adapters.nlp.encoders import TextEncoder
 from bot.adapters.nlp.lexicon import load_lexicon
 from bot.adapters.nlp.tags import TagMatcher
 
-from .data import load_cues, load_insults, load_meeting_words, load_prototypes, load_safety
+from .data import (
+    EmotionDataError,
+    load_cues,
+    load_insults,
+    load_meeting_words,
+    load_prototypes,
+    load_safety,
+)
 from .detector import EmotionDetector
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,29 @@ def _prototype_vectors(
     np.save(vectors_file, vectors, allow_pickle=False)
     manifest_file.write_text(json.dumps({"labels": labels}), encoding="utf-8")
     return labels, vectors
+
+
+def check_reading_files(knowledge_dir: Path) -> None:
+    """Read every cue, safety, meeting and lexicon file; EmotionDataError names a broken one.
+
+    Run at start: without these files safety could not run, so the program must not either.
+    """
+    folder = knowledge_dir / "emotions"
+    load_cues(folder / "cues.yaml")
+    load_safety(folder / "safety.yaml")
+    load_insults(folder / "safety.yaml")
+    load_meeting_words(folder / "meeting.yaml")
+    lexicon = knowledge_dir / "lexicon.yaml"
+    try:
+        load_lexicon(lexicon)
+    except OSError as error:
+        raise EmotionDataError(f"{lexicon}: file not found") from error
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        # A LexiconError names its file already; a malformed shape says what it tripped on.
+        detail = str(error).splitlines()[0][:200]
+        raise EmotionDataError(
+            detail if str(lexicon) in detail else f"{lexicon}: {detail}"
+        ) from error
 
 
 def open_detector(

@@ -24,6 +24,7 @@ from .model import ReaderModel
 
 NONE = "none"
 MAX_TEXT = 2000
+INSULT_SIGNAL = f"intent:{Intent.INSULT.value}"
 
 
 class MessageReader:
@@ -47,25 +48,32 @@ class MessageReader:
         """Read one message (its language guessed, the default breaking ties)."""
         message = text[:MAX_TEXT]
         language: Language = "fr" if guess_language(message, default_language) == "fr" else "en"
-        features = self._featurizer.one(message, language)[None, :]
-        return self.decide(message, language, features)
+        found = self._cues.cue_signals(message, language)
+        features = self._featurizer.one(message, language, found)[None, :]
+        return self.decide(message, language, features, found)
 
-    def decide(self, message: str, language: Language, features: np.ndarray) -> EmotionReading:
+    def decide(
+        self,
+        message: str,
+        language: Language,
+        features: np.ndarray,
+        found: dict[str, float] | None = None,
+    ) -> EmotionReading:
         """The reading of a message whose features are computed (evaluation reads many at once)."""
         model = self._model
+        cue = self._cues.cue_signals(message, language) if found is None else found
         emotions = _ranked(model.emotion.labels, model.emotion.probabilities(features)[0])
         primary = emotions[0].label
         intensity = Intensity(_top(model.intensity.labels, model.intensity.probabilities(features)))
-        cue_reading = self._cues.analyze(message, language)
         return EmotionReading(
             language=language,
             primary=primary,
             intensity=Intensity.LOW if primary == NEUTRAL else intensity,
             emotions=tuple(score for score in emotions if score.score >= 0.05),
             situations=self._situations(features),
-            safety=self._safety(features, cue_reading.safety),
+            safety=self._safety(features, _cue_concern(cue)),
             meeting=Meeting(_top(model.meeting.labels, model.meeting.probabilities(features))),
-            intent=self._intent(features, cue_reading.intent),
+            intent=Intent.INSULT if cue.get(INSULT_SIGNAL) else self._intent(features),
         )
 
     def _situations(self, features: np.ndarray) -> tuple[str, ...]:
@@ -90,9 +98,7 @@ class MessageReader:
         level = SafetyLevel.CLEAR if concern >= thresholds.safety_clear else SafetyLevel.WEAK
         return SafetyReading(SafetyConcern(category), level)
 
-    def _intent(self, features: np.ndarray, from_cues: Intent) -> Intent:
-        if from_cues is Intent.INSULT:
-            return Intent.INSULT
+    def _intent(self, features: np.ndarray) -> Intent:
         head = self._model.intent
         return Intent(_top(head.labels, head.probabilities(features)))
 
@@ -104,3 +110,11 @@ def _top(labels: tuple[str, ...], probabilities: np.ndarray) -> str:
 def _ranked(labels: tuple[str, ...], probabilities: np.ndarray) -> list[EmotionScore]:
     scores = [EmotionScore(label, float(p)) for label, p in zip(labels, probabilities, strict=True)]
     return sorted(scores, key=lambda score: -score.score)
+
+
+def _cue_concern(found: dict[str, float]) -> SafetyReading | None:
+    # A safety phrase of the cue files is plain: a clear concern, whatever the heads say.
+    for concern in SafetyConcern:
+        if found.get(f"safety:{concern.value}"):
+            return SafetyReading(concern, SafetyLevel.CLEAR)
+    return None
