@@ -29,6 +29,7 @@ bench: install
 	$(BIN)/python benchmarks/core_bench.py
 	$(BIN)/python benchmarks/retrieval_bench.py
 	$(BIN)/python benchmarks/emotion_bench.py
+	$(BIN)/python benchmarks/reader_bench.py
 	$(BIN)/python benchmarks/chart_bench.py
 	$(BIN)/python benchmarks/telegram_bench.py
 
