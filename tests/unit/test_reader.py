@@ -149,7 +149,7 @@ def test_a_message_without_every_label_is_refused_with_its_file(
 ) -> None:
     broken = {k: v for k, v in CORPUS[0].items() if k != "intent"}
     _write(knowledge / "reader" / "corpus" / "batch-c.yaml", [broken])
-    with pytest.raises(ValueError, match="batch-c.yaml"):
+    with pytest.raises(ValueError, match=r"batch-c\.yaml"):
         open_reader(knowledge, tmp_path / "cache", HashingEncoder())
 
 
