@@ -14,6 +14,7 @@ from bot.adapters.nlp.embeddings import (
     default_model_path,
     resolve_model,
 )
+from bot.adapters.nlp.encoders import TextEncoder, open_encoder
 from bot.adapters.retrieval.evalset import load_queries
 from bot.adapters.retrieval.faiss_store import FaissStore
 from bot.adapters.retrieval.index import HybridCardIndex, RetrievalSettings, open_index
@@ -28,29 +29,25 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="session")
-def embeddings() -> SentenceTransformerEmbeddings:
-    """The packaged model, loaded once for the session."""
-    return SentenceTransformerEmbeddings(default_model_path())
+def encoder() -> TextEncoder:
+    """The default multilingual encoder, loaded once for the session."""
+    return open_encoder("use")
 
 
 @pytest.fixture(scope="session")
-def factory(
-    embeddings: SentenceTransformerEmbeddings,
-) -> Callable[[Path | str], SentenceTransformerEmbeddings]:
-    """An embeddings factory that hands out the already loaded model."""
-    return lambda _model: embeddings
+def embeddings() -> SentenceTransformerEmbeddings:
+    """The sentence-transformers engine with the packaged MiniLM, loaded once for the session."""
+    return SentenceTransformerEmbeddings(default_model_path())
 
 
 @pytest.fixture(scope="session")
 def index(
     tmp_path_factory: pytest.TempPathFactory,
-    factory: Callable[[Path | str], SentenceTransformerEmbeddings],
+    encoder: TextEncoder,
 ) -> HybridCardIndex:
     """The whole knowledge base, indexed once."""
     cache = tmp_path_factory.mktemp("cache")
-    built, report = open_index(
-        KNOWLEDGE / "cards", KNOWLEDGE / "lexicon.yaml", cache, None, embeddings_factory=factory
-    )
+    built, report = open_index(KNOWLEDGE / "cards", KNOWLEDGE / "lexicon.yaml", cache, encoder)
     assert report.action == "built" and report.documents == 2 * report.cards
     return built
 
@@ -66,6 +63,21 @@ def test_fused_ranking_finds_a_good_card_in_the_top_three_for_nine_queries_in_te
     )
     for card in scorecards:
         assert card.hit_at_3 >= 0.90, (card.language, card.misses)
+
+
+def test_the_sentence_transformers_engine_still_serves_the_cards(
+    tmp_path: Path, embeddings: SentenceTransformerEmbeddings
+) -> None:
+    built, report = open_index(
+        KNOWLEDGE / "cards", KNOWLEDGE / "lexicon.yaml", tmp_path, embeddings
+    )
+    assert report.action == "built"
+    queries = load_queries(KNOWLEDGE / "eval" / "retrieval_holdout.yaml")
+    scorecards = evaluate(
+        queries, {"fused": lambda text, lang: [h.card for h in built.search(text, lang, k=3)]}
+    )
+    for card in scorecards:
+        assert card.hit_at_3 >= 0.85, (card.language, card.misses)
 
 
 @pytest.mark.parametrize(
@@ -162,21 +174,19 @@ def small_base(tmp_path: Path) -> Path:
 def _open(
     base: Path,
     cache: Path,
-    factory: Callable[[Path | str], SentenceTransformerEmbeddings],
+    encoder: TextEncoder,
     **kw: object,
 ) -> str:
-    _, report = open_index(
-        base / "cards", base / "lexicon.yaml", cache, None, embeddings_factory=factory, **kw
-    )  # type: ignore[arg-type]
+    _, report = open_index(base / "cards", base / "lexicon.yaml", cache, encoder, **kw)  # type: ignore[arg-type]
     return f"{report.action}: {report.reason}"
 
 
 def test_the_index_is_built_once_then_loaded(
-    small_base: Path, tmp_path: Path, factory: Callable[[Path | str], SentenceTransformerEmbeddings]
+    small_base: Path, tmp_path: Path, encoder: TextEncoder
 ) -> None:
     cache = tmp_path / "cache"
-    assert _open(small_base, cache, factory) == "built: no index on disk yet"
-    assert _open(small_base, cache, factory) == "loaded: cache matches"
+    assert _open(small_base, cache, encoder) == "built: no index on disk yet"
+    assert _open(small_base, cache, encoder) == "loaded: cache matches"
     assert sorted(p.name for p in (cache / "index").iterdir()) == [
         "documents.json",
         "index.faiss",
@@ -185,16 +195,16 @@ def test_the_index_is_built_once_then_loaded(
 
 
 def test_a_changed_card_or_setting_rebuilds_and_nothing_else_does(
-    small_base: Path, tmp_path: Path, factory: Callable[[Path | str], SentenceTransformerEmbeddings]
+    small_base: Path, tmp_path: Path, encoder: TextEncoder
 ) -> None:
     cache = tmp_path / "cache"
-    _open(small_base, cache, factory)
+    _open(small_base, cache, encoder)
     (tmp_path / "unrelated.txt").write_text("noise")
-    assert _open(small_base, cache, factory).startswith("loaded")
+    assert _open(small_base, cache, encoder).startswith("loaded")
     card = next((small_base / "cards").iterdir())
     card.write_text(card.read_text().replace("# en: ", "# en: Updated: ", 1))
-    assert _open(small_base, cache, factory) == "built: cards, model or settings changed"
-    assert _open(small_base, cache, factory, settings=RetrievalSettings(rrf_k=30)).startswith(
+    assert _open(small_base, cache, encoder) == "built: cards, model or settings changed"
+    assert _open(small_base, cache, encoder, settings=RetrievalSettings(rrf_k=30)).startswith(
         "built"
     )
 
@@ -217,15 +227,15 @@ def test_a_changed_card_or_setting_rebuilds_and_nothing_else_does(
 def test_a_damaged_cache_is_rebuilt_not_trusted(
     small_base: Path,
     tmp_path: Path,
-    factory: Callable[[Path | str], SentenceTransformerEmbeddings],
+    encoder: TextEncoder,
     damage: Callable[[Path], object],
     reason: str,
 ) -> None:
     cache = tmp_path / "cache"
-    _open(small_base, cache, factory)
+    _open(small_base, cache, encoder)
     damage(cache / "index")
-    assert _open(small_base, cache, factory).startswith(f"built: {reason}")
-    assert _open(small_base, cache, factory) == "loaded: cache matches"
+    assert _open(small_base, cache, encoder).startswith(f"built: {reason}")
+    assert _open(small_base, cache, encoder) == "loaded: cache matches"
 
 
 def test_a_missing_model_folder_is_a_clear_error(tmp_path: Path) -> None:
