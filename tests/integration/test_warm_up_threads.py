@@ -126,6 +126,7 @@ def test_a_missing_model_leaves_the_cards_failed_and_the_emotions_on_their_cues(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
+    monkeypatch.setenv("TRUSTCOACH_EMBEDDINGS", "sentence-transformers")
     monkeypatch.setenv("TRUSTCOACH_MODEL_PATH", str(tmp_path / "no-model"))
     services = real_services()
     services.warm_up(wait=True)
