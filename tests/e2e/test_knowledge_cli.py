@@ -94,7 +94,11 @@ def test_search_refuses_unknown_filters_and_empty_queries(cli: CliRunner) -> Non
 
 
 def test_a_missing_model_is_one_clear_line(cli: CliRunner, tmp_path: Path) -> None:
-    result = cli(["search", "late delivery"], TRUSTCOACH_MODEL_PATH=str(tmp_path / "no-model"))
+    result = cli(
+        ["search", "late delivery"],
+        TRUSTCOACH_EMBEDDINGS="sentence-transformers",
+        TRUSTCOACH_MODEL_PATH=str(tmp_path / "no-model"),
+    )
     assert result.returncode == 1
     assert "TRUSTCOACH_MODEL_PATH" in result.stderr and "Traceback" not in result.stderr
 
