@@ -57,8 +57,12 @@ class Terminal:
         os.write(self.master, text.encode() + b"\r")
 
     def close(self) -> int:
-        """End the input (Ctrl-D), collect what is left and the exit status."""
-        os.write(self.master, b"\x04")
+        """Leave as a person does (/quit), collect what is left and the exit status.
+
+        Not Ctrl-D: sent before readline is back at the prompt, the terminal's end-of-file is
+        lost in the switch to raw mode (a person presses it at a prompt they see).
+        """
+        self.type("/quit")
         try:
             code = self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
