@@ -157,3 +157,38 @@ def test_the_json_reading_has_the_documented_shape(cue_detector: EmotionDetector
 )
 def test_typo_tolerance_allows_one_edit_only(a: str, b: str, close: bool) -> None:
     assert within_one_edit(a, b) is close
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "denied", "named"),
+    [
+        ("ya pas de retard cette fois, tout est là", "fr", "late-delivery", None),
+        ("no quality issue this time, all parts passed", "en", "quality-incident", None),
+        ("les pièces sont non conformes, encore", "fr", None, "quality-incident"),
+        ("pas de retard mais les pièces sont non conformes", "fr", "late-delivery",
+         "quality-incident"),
+    ],
+)  # fmt: skip
+def test_a_situation_named_only_to_deny_it_is_not_the_situation(
+    cue_detector: EmotionDetector, message: str, language: str, denied: str, named: str
+) -> None:
+    signals = cue_detector.cue_signals(message, language)  # type: ignore[arg-type]
+    if denied:
+        assert signals.get(f"denied:{denied}") and not signals.get(f"situation:{denied}")
+    if named:
+        assert signals.get(f"situation:{named}") and not signals.get(f"denied:{named}")
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "ironic"),
+    [
+        ("génial. encore une livraison décalée", "fr", True),
+        ("perfect, another 8D this week 🙄", "en", True),
+        ("super, encore merci pour ton aide", "fr", False),
+        ("great meeting, they accepted our plan", "en", False),
+    ],
+)
+def test_praise_with_a_repetition_and_a_problem_reads_as_irony(
+    cue_detector: EmotionDetector, message: str, language: str, ironic: bool
+) -> None:
+    assert bool(cue_detector.cue_signals(message, language)["irony"]) is ironic  # type: ignore[arg-type]

@@ -184,3 +184,12 @@ def test_one_encoding_of_a_message_serves_the_reader_and_the_search(
     reader.analyze("a brand new message about a late delivery")
     encoder.query_vector("a brand new message about a late delivery")  # what the search asks
     assert encoder.encoded == before + 1
+
+
+def test_a_denied_situation_and_ironic_praise_are_read_for_what_they_mean(
+    knowledge: Path, tmp_path: Path
+) -> None:
+    reader, _ = open_reader(knowledge, tmp_path / "cache", HashingEncoder())
+    assert "late-delivery" not in reader.analyze("no late delivery this time").situations
+    ironic = reader.analyze("great, yet again another late delivery")
+    assert ironic.primary != "confidence" and "late-delivery" in ironic.situations

@@ -28,6 +28,9 @@ class CueData:
     negators: dict[str, tuple[str, ...]]
     intensifiers: dict[str, tuple[str, ...]]
     diminishers: dict[str, tuple[str, ...]]
+    # Words that, with praise and a problem, mark irony ("génial. encore un retard").
+    repetition: dict[str, tuple[str, ...]]
+    praise: dict[str, tuple[str, ...]]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -69,6 +72,8 @@ def load_cues(path: Path) -> CueData:
         negators=_words_per_language(path, "negators", data.get("negators")),
         intensifiers=_words_per_language(path, "intensifiers", data.get("intensifiers")),
         diminishers=_words_per_language(path, "diminishers", data.get("diminishers")),
+        repetition=_words_per_language(path, "repetition", data.get("repetition")),
+        praise=_words_per_language(path, "praise", data.get("praise")),
     )
 
 

@@ -36,6 +36,11 @@ CLAUSE_BREAK = re.compile(r"[.;:!?,\n]+|\b(?:mais|but|however|cependant|pourtant
 NEGATION_WINDOW = 3
 MIN_TYPO_LENGTH = 6  # five-letter words have too many one-edit neighbours ("ready"/"reads")
 ANGRY_EMOJIS = frozenset("😡🤬💢😤👿")
+IRONIC_EMOJIS = frozenset("🙃🙄😒")
+# The prefix of the signals naming a situation the message only denies ("ya pas de retard").
+NEGATED_SITUATION = "denied:"
+# Emotions that say something went wrong: with praise and a repetition word, irony.
+PROBLEM_EMOTIONS = frozenset(EMOTIONS) - {"confidence", "neutral"}
 # Emojis carry feeling where words are few; each is a weak-to-clear cue of one emotion.
 EMOJI_CUES = {
     "😡": ("anger", 2.0), "🤬": ("anger", 3.0), "💢": ("anger", 2.0), "👿": ("anger", 2.0),
@@ -118,6 +123,22 @@ class _CueMatcher:
         self._negators = {fold(w) for w in data.negators[language]} - {"ne", "n", "plus"}
         self._intensifiers = [tuple(words(w)) for w in data.intensifiers[language] if words(w)]
         self._diminishers = [tuple(words(w)) for w in data.diminishers[language] if words(w)]
+        self._repetition = [tuple(words(w)) for w in data.repetition[language] if words(w)]
+        self._praise = [tuple(words(w)) for w in data.praise[language] if words(w)]
+
+    def negators_in(self, tokens: list[str]) -> set[str]:
+        """The negation words of a clause, stemmed ("pas", "not", "never")."""
+        return {stem(t, self.language) for t in tokens if t in self._negators}
+
+    def repeats(self, tokens: list[str]) -> bool:
+        """Whether the message says it happens again ("encore", "yet again", "as usual")."""
+        text = f" {' '.join(tokens)} "
+        return any(f" {' '.join(p)} " in text for p in self._repetition)
+
+    def praises(self, tokens: list[str]) -> bool:
+        """Whether the message holds a praise word ("génial", "perfect"), ironic or not."""
+        text = f" {' '.join(tokens)} "
+        return any(f" {' '.join(p)} " in text for p in self._praise)
 
     def _stem(self, token: str) -> str:
         stemmed = stem(token, self.language)
@@ -259,8 +280,13 @@ class EmotionDetector:
         signals["exclaims"] = float(min(message.count("!"), 4))
         signals["question"] = float("?" in message)
         signals["short"] = float(len(words(message)) <= 4)
-        for situation in self._situation_ids(message, language):
+        situations, negated = self._situations_read(message, clauses, language)
+        for situation in situations:
             signals[f"situation:{situation}"] = 1.0
+        signals["negated_situation"] = float(len(negated))
+        for situation in negated:  # not features: the reader drops what is only denied
+            signals[f"{NEGATED_SITUATION}{situation}"] = 1.0
+        signals["irony"] = float(self._ironic(message, clauses, language, found, situations))
         concern = self._concern(message)
         if concern is not None:
             signals[f"safety:{concern.category}"] = 1.0
@@ -360,6 +386,50 @@ class EmotionDetector:
         return tuple(
             sorted(tag.removeprefix("situation:") for tag in tags if tag.startswith("situation:"))
         )
+
+    def _situations_read(
+        self, message: str, clauses: list[list[str]], language: Language
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The situations named, and those named only under a negation ("ya pas de retard")."""
+        named = self._situation_ids(message, language)
+        matcher = self._matchers[language]
+        if not named or not any(matcher.negators_in(tokens) for tokens in clauses):
+            return named, ()
+        kept: set[str] = set()
+        negated: set[str] = set()
+        for tokens in clauses:
+            negators = matcher.negators_in(tokens)
+            for language_of_terms in (language, "fr" if language == "en" else "en"):
+                matches = self._situations.matched_stems(" ".join(tokens), language_of_terms)
+                for tag, stems in matches.items():
+                    if tag.startswith("situation:"):
+                        # "non conforme", "not delivered": a negation inside the term is the term.
+                        into = negated if negators - stems else kept
+                        into.add(tag.removeprefix("situation:"))
+        only_negated = negated - kept
+        return tuple(s for s in named if s not in only_negated), tuple(sorted(only_negated))
+
+    def _ironic(
+        self,
+        message: str,
+        clauses: list[list[str]],
+        language: Language,
+        found: list[_Found],
+        situations: tuple[str, ...],
+    ) -> bool:
+        """Praise, a repetition and a problem together: "génial. encore une livraison décalée"."""
+        tokens = [token for clause in clauses for token in clause]
+        matcher = self._matchers[language]
+        praise = matcher.praises(tokens) or any(
+            cue.emotion == "confidence" and not cue.negated for cue in found
+        )
+        if not praise:
+            return False
+        marked = matcher.repeats(tokens) or bool(IRONIC_EMOJIS & set(message))
+        problem = bool(situations) or any(
+            cue.emotion in PROBLEM_EMOTIONS and not cue.negated for cue in found
+        )
+        return marked and problem
 
     def _concern(self, message: str) -> SafetyReading | None:
         folded = fold(message)

@@ -35,6 +35,15 @@ class TagMatcher:
                 found[tag] = max(found[tag], float(len(term)))
         return dict(found)
 
+    def matched_stems(self, text: str, language: str) -> dict[str, frozenset[str]]:
+        """The tags whose terms appear in the text, each with the stems of its matched terms."""
+        stems = {stem(w, language) for w in words(text)}
+        found: dict[str, frozenset[str]] = defaultdict(frozenset)
+        for tag, term in self._terms[language]:
+            if term <= stems:
+                found[tag] = found[tag] | term
+        return dict(found)
+
     def english_terms(self, tags: dict[str, float], limit: int = 3) -> list[str]:
         """Return a few English words for matched tags, to help an English-only embedding model."""
         terms: list[str] = []

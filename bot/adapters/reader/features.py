@@ -19,6 +19,8 @@ from bot.domain.taxonomy import EMOTIONS, SITUATIONS
 SIGNALS: tuple[str, ...] = (
     *(f"cue:{emotion}" for emotion in EMOTIONS),
     "negated",
+    "negated_situation",
+    "irony",
     "modifiers",
     "caps",
     "exclaims",
@@ -30,7 +32,7 @@ SIGNALS: tuple[str, ...] = (
     *(f"intent:{intent.value}" for intent in Intent),
     "lang:fr",
 )
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 # The cue block weighs like a sentence vector's part: vectors are unit length, cues are counts.
 CUE_SCALE = 0.5
 # Words and word pairs, hashed into buckets: the sentence vector blurs the exact words that

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.adapters.emotion.detector import EmotionDetector
+from bot.adapters.emotion.detector import NEGATED_SITUATION, EmotionDetector
 from bot.adapters.nlp.text import guess_language
 from bot.domain.emotions import (
     NEUTRAL,
@@ -25,6 +25,7 @@ from .model import ReaderModel
 NONE = "none"
 MAX_TEXT = 2000
 INSULT_SIGNAL = f"intent:{Intent.INSULT.value}"
+CONFIDENCE = "confidence"
 
 
 class MessageReader:
@@ -63,6 +64,8 @@ class MessageReader:
         model = self._model
         cue = self._cues.cue_signals(message, language) if found is None else found
         emotions = _ranked(model.emotion.labels, model.emotion.probabilities(features)[0])
+        if cue.get("irony") and emotions[0].label == CONFIDENCE:
+            emotions = _unpraised(emotions)
         primary = emotions[0].label
         intensity = Intensity(_top(model.intensity.labels, model.intensity.probabilities(features)))
         return EmotionReading(
@@ -70,17 +73,22 @@ class MessageReader:
             primary=primary,
             intensity=Intensity.LOW if primary == NEUTRAL else intensity,
             emotions=tuple(score for score in emotions if score.score >= 0.05),
-            situations=self._situations(features),
+            situations=self._situations(features, cue),
             safety=self._safety(features, _cue_concern(cue)),
             meeting=Meeting(_top(model.meeting.labels, model.meeting.probabilities(features))),
             intent=Intent.INSULT if cue.get(INSULT_SIGNAL) else self._intent(features),
         )
 
-    def _situations(self, features: np.ndarray) -> tuple[str, ...]:
+    def _situations(self, features: np.ndarray, cue: dict[str, float]) -> tuple[str, ...]:
         heads, thresholds = self._model.situations, self._model.thresholds
         probabilities = heads.probabilities(features)[0]
         ranked = sorted(zip(heads.labels, probabilities, strict=True), key=lambda pair: -pair[1])
-        chosen = [label for label, p in ranked if p >= thresholds.situation]
+        # What the message names only to deny it is not what it is about ("ya pas de retard").
+        chosen = [
+            label
+            for label, p in ranked
+            if p >= thresholds.situation and not cue.get(f"{NEGATED_SITUATION}{label}")
+        ]
         return tuple(chosen[: thresholds.max_situations])
 
     def _safety(
@@ -118,3 +126,13 @@ def _cue_concern(found: dict[str, float]) -> SafetyReading | None:
         if found.get(f"safety:{concern.value}"):
             return SafetyReading(concern, SafetyLevel.CLEAR)
     return None
+
+
+def _unpraised(emotions: list[EmotionScore]) -> list[EmotionScore]:
+    # Irony ("génial. encore un retard"): the praise is not meant; the best other feeling leads,
+    # frustration when the heads name none.
+    others = [e for e in emotions if e.label not in (CONFIDENCE, NEUTRAL)]
+    lead = others[0] if others and others[0].score >= 0.05 else EmotionScore("frustration", 0.0)
+    top = emotions[0].score
+    rest = [e for e in emotions if e.label not in (lead.label, CONFIDENCE)]
+    return [EmotionScore(lead.label, top), *rest, EmotionScore(CONFIDENCE, lead.score)]
