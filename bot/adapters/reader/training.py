@@ -21,8 +21,8 @@ from bot.adapters.emotion.detector import EmotionDetector
 from bot.domain.emotions import Intent, LabelledMessage, Meeting, SafetyConcern
 from bot.domain.taxonomy import EMOTIONS, SITUATIONS
 
-from .features import FEATURE_VERSION, Featurizer
-from .heads import SigmoidHeads, SoftmaxHead
+from .features import FEATURE_VERSION, WORD_BUCKETS, Featurizer
+from .heads import Design, SigmoidHeads, SoftmaxHead, fit_together
 from .model import ReaderModel, Thresholds
 
 log = logging.getLogger(__name__)
@@ -80,21 +80,27 @@ def fit(
 ) -> ReaderModel:
     """Fit every head on messages whose features are computed."""
     safety = tuple([NONE, *(concern.value for concern in SafetyConcern)])
-    return ReaderModel(
-        emotion=SoftmaxHead.train(features, [m.emotion for m in messages], EMOTIONS),
-        intensity=SoftmaxHead.train(features, [m.intensity for m in messages], INTENSITIES),
-        intent=SoftmaxHead.train(
-            features, [str(m.intent) for m in messages], tuple(i.value for i in Intent)
+    tasks = {
+        "emotion": SoftmaxHead.task([m.emotion for m in messages], EMOTIONS),
+        "intensity": SoftmaxHead.task([m.intensity for m in messages], INTENSITIES),
+        "intent": SoftmaxHead.task(
+            [str(m.intent) for m in messages], tuple(i.value for i in Intent)
         ),
-        safety=SoftmaxHead.train(
-            features, [m.safety.value if m.safety else NONE for m in messages], safety, 0.7
+        "safety": SoftmaxHead.task(
+            [m.safety.value if m.safety else NONE for m in messages], safety, 0.7
         ),
-        meeting=SoftmaxHead.train(
-            features, [str(m.meeting) for m in messages], tuple(x.value for x in Meeting)
+        "meeting": SoftmaxHead.task(
+            [str(m.meeting) for m in messages], tuple(x.value for x in Meeting)
         ),
-        situations=SigmoidHeads.train(features, [m.situations for m in messages], SITUATIONS),
-        thresholds=thresholds,
-    )
+        "situations": SigmoidHeads.task([m.situations for m in messages], SITUATIONS),
+    }
+    design = Design(features, features.shape[1] - WORD_BUCKETS)
+    fitted = fit_together(design, list(tasks.values()))
+    heads = {
+        name: (SigmoidHeads if name == "situations" else SoftmaxHead)(task.labels, w, b)
+        for (name, task), (w, b) in zip(tasks.items(), fitted, strict=True)
+    }
+    return ReaderModel(**heads, thresholds=thresholds)  # type: ignore[arg-type]
 
 
 def open_model(

@@ -45,6 +45,10 @@ class RetrievalSettings:
     # names no known topic is answered with a question, not a guess.
     confident_lexical: float = 8.0
     keywords_in_dense_text: bool = True
+    # The sentence encoder reads the start of a card: the title, its keywords, then this many
+    # characters of the body (0: all of it). Encoding time grows with the text.
+    dense_body_chars: int = 400
+    dense_keywords: int = 0  # the first this many keywords of the card's tags (0: all)
     format_version: int = 2
 
 
@@ -66,8 +70,10 @@ def _dense_text(
     text = card.text(language)
     parts = [text.title]
     if settings.keywords_in_dense_text:
-        parts.append(", ".join(keywords(card, lexicon, language)))
-    parts.append(text.body)
+        terms = keywords(card, lexicon, language)
+        parts.append(", ".join(terms[: settings.dense_keywords or None]))
+    limit = settings.dense_body_chars
+    parts.append(text.body[:limit] if limit else text.body)
     return "\n".join(part for part in parts if part)
 
 
