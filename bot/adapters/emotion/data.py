@@ -31,6 +31,8 @@ class CueData:
     # Words that, with praise and a problem, mark irony ("génial. encore un retard").
     repetition: dict[str, tuple[str, ...]]
     praise: dict[str, tuple[str, ...]]
+    # Words that, right before a situation's words, say it is absent ("pas de retard").
+    absence: dict[str, tuple[str, ...]]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -74,6 +76,7 @@ def load_cues(path: Path) -> CueData:
         diminishers=_words_per_language(path, "diminishers", data.get("diminishers")),
         repetition=_words_per_language(path, "repetition", data.get("repetition")),
         praise=_words_per_language(path, "praise", data.get("praise")),
+        absence=_words_per_language(path, "absence", data.get("absence")),
     )
 
 

@@ -34,6 +34,7 @@ Encoder = Callable[[list[str]], np.ndarray]
 # Clauses end at punctuation and at a contrast ("not angry, just disappointed"; "mais", "but").
 CLAUSE_BREAK = re.compile(r"[.;:!?,\n]+|\b(?:mais|but|however|cependant|pourtant)\b")
 NEGATION_WINDOW = 3
+ABSENCE_WINDOW = 3  # "pas de retard", "ya pas eu de retard", "no more delays"
 MIN_TYPO_LENGTH = 6  # five-letter words have too many one-edit neighbours ("ready"/"reads")
 ANGRY_EMOJIS = frozenset("😡🤬💢😤👿")
 IRONIC_EMOJIS = frozenset("🙃🙄😒")
@@ -125,10 +126,19 @@ class _CueMatcher:
         self._diminishers = [tuple(words(w)) for w in data.diminishers[language] if words(w)]
         self._repetition = [tuple(words(w)) for w in data.repetition[language] if words(w)]
         self._praise = [tuple(words(w)) for w in data.praise[language] if words(w)]
+        self._absence = [tuple(words(w)) for w in data.absence[language] if words(w)]
 
-    def negators_in(self, tokens: list[str]) -> set[str]:
-        """The negation words of a clause, stemmed ("pas", "not", "never")."""
-        return {stem(t, self.language) for t in tokens if t in self._negators}
+    def denies(self, tokens: list[str], term: frozenset[str], language: str) -> bool:
+        """Whether an absence word comes right before the term's first word ("pas de retard").
+
+        Only absence: other negations often say the situation itself ("pas livré", "not paid").
+        """
+        stems = [stem(t, language) for t in tokens]
+        first = next((i for i, s in enumerate(stems) if s in term), None)
+        if first is None:
+            return False
+        before = f" {' '.join(tokens[max(0, first - ABSENCE_WINDOW) : first])} "
+        return any(f" {' '.join(phrase)} " in before for phrase in self._absence)
 
     def repeats(self, tokens: list[str]) -> bool:
         """Whether the message says it happens again ("encore", "yet again", "as usual")."""
@@ -393,19 +403,17 @@ class EmotionDetector:
         """The situations named, and those named only under a negation ("ya pas de retard")."""
         named = self._situation_ids(message, language)
         matcher = self._matchers[language]
-        if not named or not any(matcher.negators_in(tokens) for tokens in clauses):
+        if not named:
             return named, ()
         kept: set[str] = set()
         negated: set[str] = set()
         for tokens in clauses:
-            negators = matcher.negators_in(tokens)
             for language_of_terms in (language, "fr" if language == "en" else "en"):
                 matches = self._situations.matched_stems(" ".join(tokens), language_of_terms)
                 for tag, stems in matches.items():
                     if tag.startswith("situation:"):
-                        # "non conforme", "not delivered": a negation inside the term is the term.
-                        into = negated if negators - stems else kept
-                        into.add(tag.removeprefix("situation:"))
+                        denied = matcher.denies(tokens, stems, language_of_terms)
+                        (negated if denied else kept).add(tag.removeprefix("situation:"))
         only_negated = negated - kept
         return tuple(s for s in named if s not in only_negated), tuple(sorted(only_negated))
 
