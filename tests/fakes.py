@@ -417,14 +417,21 @@ class FakeCardIndex:
     def __init__(self, cards: list[Card]) -> None:
         self.cards = cards
         self.searches: list[tuple[str, str, tuple[str, ...]]] = []
+        self.hints: list[tuple[str, ...]] = []  # what the reader added to each search
 
     def search(
-        self, query: str, language: str, k: int = 3, tags: TagFilter | None = None
+        self,
+        query: str,
+        language: str,
+        k: int = 3,
+        tags: TagFilter | None = None,
+        hints: tuple[str, ...] = (),
     ) -> list[CardHit]:
         query_words = {w for w in re.findall(r"\w+", query.casefold()) if len(w) > 3}
         if not query_words:
             raise QueryError("no words")
         self.searches.append((query, language, tuple(sorted(tags.facets)) if tags else ()))
+        self.hints.append(hints)
         scored = []
         for card in self.cards:
             if tags is not None and not tags.accepts(card):

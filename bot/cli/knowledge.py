@@ -18,6 +18,7 @@ from bot.domain.taxonomy import UnknownTagError
 if TYPE_CHECKING:
     from bot.adapters.retrieval.index import HybridCardIndex, Mode
     from bot.config import Settings
+    from bot.services.ports import EmotionDetector
 
 
 def add_commands(commands: Commands) -> None:
@@ -224,19 +225,34 @@ def _ranker(index: HybridCardIndex, mode: Mode) -> Callable[[str, Language], lis
     ]
 
 
+def _with_reader(
+    index: HybridCardIndex, reader: EmotionDetector
+) -> Callable[[str, Language], list[Card]]:
+    """The fused ranking helped by the situations the reader finds, as the coach searches."""
+
+    def rank(text: str, language: Language) -> list[Card]:
+        hints = tuple(f"situation:{s}" for s in reader.analyze(text, language).situations)
+        return [hit.card for hit in index.search(text, language, k=10, hints=hints)]
+
+    return rank
+
+
 def eval_retrieval(settings: Settings, args: argparse.Namespace) -> int:
-    """Print hit@1, hit@3 and MRR per language for the dense, lexical and fused rankings."""
+    """Print hit@1, hit@3 and MRR per language for each ranking (`reader`: what the coach does)."""
     from bot.adapters.retrieval.evalset import load_queries  # noqa: PLC0415 - keep --help fast
-    from bot.bootstrap import open_card_index  # noqa: PLC0415
+    from bot.bootstrap import ModelHolder, open_card_index, open_emotion_detector  # noqa: PLC0415
     from bot.services.evaluation import evaluate  # noqa: PLC0415
 
-    index, _ = open_card_index(settings)
+    model = ModelHolder(settings)
+    index, _ = open_card_index(settings, model=model)
+    reader = open_emotion_detector(settings, model)
     sets = args.set or sorted((settings.knowledge_dir / "eval").glob("retrieval*.yaml"))
     for path in sets:
         queries = load_queries(path)
         rankers: dict[str, Callable[[str, Language], list[Card]]] = {
             mode: _ranker(index, mode) for mode in ("dense", "lexical", "fused")
         }
+        rankers["reader"] = _with_reader(index, reader)
         print(f"{path.name}: {len(queries)} queries")
         print(f"  {'ranking':<8} {'lang':<4} {'n':>4} {'hit@1':>6} {'hit@3':>6} {'MRR':>6}")
         for card in evaluate(queries, rankers):

@@ -249,9 +249,17 @@ class CardIndex(Protocol):
     """The knowledge base, searchable in French and English."""
 
     def search(
-        self, query: str, language: Language, k: int = 3, tags: TagFilter | None = None
+        self,
+        query: str,
+        language: Language,
+        k: int = 3,
+        tags: TagFilter | None = None,
+        hints: tuple[str, ...] = (),
     ) -> list[CardHit]:
-        """Return the best cards for a query, shown in the given language (QueryError if empty)."""
+        """Return the best cards for a query, shown in the given language (QueryError if empty).
+
+        `hints`: tags the reader found in the query, which raise the cards carrying them.
+        """
 
     def get(self, card_id: str) -> Card | None:
         """Return a card by id, or None."""

@@ -171,3 +171,11 @@ def test_an_unavailable_knowledge_base_is_said_plainly(
     assert question.progress is not None
     assert (question.progress.number, question.progress.total) == (1, 10)
     assert ready.offered(Answer)[0].position == 0
+
+
+def test_the_situations_read_in_a_question_help_the_search(
+    chat: ChatDriver, card_index: FakeCardIndex
+) -> None:
+    chat.start(language="en", role="buyer")
+    chat.say("our supplier announced a price increase on castings, how do I answer?")
+    assert any("situation:price-increase" in hints for hints in card_index.hints)

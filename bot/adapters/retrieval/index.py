@@ -49,6 +49,7 @@ class RetrievalSettings:
     # characters of the body (0: all of it). Encoding time grows with the text.
     dense_body_chars: int = 400
     dense_keywords: int = 0  # the first this many keywords of the card's tags (0: all)
+    hint_weight: float = 2.0  # a tag the reader found counts as a two-word lexicon term
     format_version: int = 2
 
 
@@ -132,14 +133,19 @@ class HybridCardIndex:
         k: int = 3,
         tags: TagFilter | None = None,
         mode: Mode = "fused",
+        hints: tuple[str, ...] = (),
     ) -> list[CardHit]:
-        """Return the k best cards for a query, in the language asked (or the filter's)."""
+        """Return the k best cards for a query, in the language asked (or the filter's).
+
+        `hints` are tags the message reader found in the query (its situations): they count
+        like tags the query names, without restricting the cards as a filter does.
+        """
         cleaned = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not words(cleaned):
             raise QueryError("the query has no words to search for")
         facets = (tags or TagFilter({})).facets
         key = tuple(sorted((facet, tuple(sorted(values))) for facet, values in facets.items()))
-        return list(self._ranked(cleaned, language, k, key, mode))
+        return list(self._ranked(cleaned, language, k, key, mode, tuple(sorted(hints))))
 
     def _rank(
         self,
@@ -148,11 +154,14 @@ class HybridCardIndex:
         k: int,
         tag_key: tuple[tuple[str, tuple[str, ...]], ...],
         mode: Mode,
+        hints: tuple[str, ...] = (),
     ) -> tuple[CardHit, ...]:
         tags = TagFilter({facet: frozenset(values) for facet, values in tag_key})
         language = tags.language or language
         allowed = [i for i, card in enumerate(self._cards) if tags.accepts(card)]
         mentioned = self.mentioned_tags(cleaned, language)
+        for hint in hints:
+            mentioned[hint] = max(mentioned.get(hint, 0.0), self._settings.hint_weight)
         dense = (
             self._dense_scores(self._dense_query(cleaned, language, mentioned))
             if mode != "lexical"

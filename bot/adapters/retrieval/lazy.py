@@ -50,10 +50,15 @@ class LazyCardIndex:
         return self._index.status()
 
     def search(
-        self, query: str, language: Language, k: int = 3, tags: TagFilter | None = None
+        self,
+        query: str,
+        language: Language,
+        k: int = 3,
+        tags: TagFilter | None = None,
+        hints: tuple[str, ...] = (),
     ) -> list[CardHit]:
         """Search the cards (see HybridCardIndex.search)."""
-        return self.index().search(query, language, k, tags)
+        return self.index().search(query, language, k, tags, hints=hints)
 
     def get(self, card_id: str) -> Card | None:
         """Return a card by id, or None (also when the index is unavailable)."""

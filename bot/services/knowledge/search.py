@@ -38,8 +38,11 @@ def search(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> Fou
     if turn.cards is None:
         return Found(miss=Miss.UNAVAILABLE)
     wanted = TagFilter.parse(tags) if tags else None
+    # The situations the reader found in this very message, if it was read this turn.
+    reading = turn.readings.get(query)
+    hints = tuple(f"situation:{s}" for s in reading.situations) if reading is not None else ()
     try:
-        hits = turn.cards.search(query, turn.user.language, k=k, tags=wanted)
+        hits = turn.cards.search(query, turn.user.language, k=k, tags=wanted, hints=hints)
     except QueryError:
         return Found(miss=Miss.NO_WORDS)
     except SearchUnavailableError:
