@@ -128,6 +128,11 @@ class _CueMatcher:
         self._praise = [tuple(words(w)) for w in data.praise[language] if words(w)]
         self._absence = [tuple(words(w)) for w in data.absence[language] if words(w)]
 
+    def mentions_absence(self, tokens: list[str]) -> bool:
+        """Whether any absence word appears at all (most messages: no need to look closer)."""
+        text = f" {' '.join(tokens)} "
+        return any(f" {' '.join(phrase)} " in text for phrase in self._absence)
+
     def denies(self, tokens: list[str], term: frozenset[str], language: str) -> bool:
         """Whether an absence word comes right before the term's first word ("pas de retard").
 
@@ -208,11 +213,7 @@ class EmotionDetector:
     ) -> None:
         self._matchers = {language: _CueMatcher(cues, language) for language in ("en", "fr")}
         self._safety = {
-            concern: [
-                re.compile(rf"(?<!\w){re.escape(fold(p))}(?!\w)")
-                for ps in langs.values()
-                for p in ps
-            ]
+            concern: _patterns([p for ps in langs.values() for p in ps])
             for concern, langs in safety.items()
         }
         self._situations = situations
@@ -403,7 +404,7 @@ class EmotionDetector:
         """The situations named, and those named only under a negation ("ya pas de retard")."""
         named = self._situation_ids(message, language)
         matcher = self._matchers[language]
-        if not named:
+        if not named or not matcher.mentions_absence([t for c in clauses for t in c]):
             return named, ()
         kept: set[str] = set()
         negated: set[str] = set()
@@ -448,7 +449,12 @@ class EmotionDetector:
 
 
 def _patterns(phrases: tuple[str, ...] | list[str]) -> list[re.Pattern[str]]:
-    return [re.compile(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)") for phrase in phrases]
+    """One pattern matching any of the phrases as whole words (one search, not hundreds)."""
+    folded = sorted({fold(phrase) for phrase in phrases if fold(phrase).strip()}, key=len)
+    if not folded:
+        return []
+    alternatives = "|".join(re.escape(phrase) for phrase in reversed(folded))
+    return [re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")]
 
 
 def _softmax(values: dict[str, float], temperature: float) -> dict[str, float]:
