@@ -17,11 +17,14 @@ from bot.domain.emotions import EmotionReading, SafetyConcern, SafetyLevel, Safe
 from bot.domain.framework import Language
 from bot.services.conversation.options import (
     AcceptJoin,
+    CheckInFine,
     DebriefScore,
     ExerciseDone,
     NewCohort,
     PrepareFeeling,
+    PrepareMeeting,
     PrepareSituation,
+    SafetyHelp,
     ShowCohort,
 )
 from bot.services.conversation.protocol import Flow
@@ -76,7 +79,10 @@ def _handed_off(driver: ChatDriver, store: FakeStore, message: str = CLEAR) -> N
     """The message got the hand-off alone, only the fact is stored, and the step waits."""
     expected = "safety_self_harm" if message == CLEAR else "safety_check_in"
     assert driver.keys == [expected]
-    assert driver.options == []  # no cards, no buttons: the person first
+    # No cards: the person first. A check-in only asks which it is: work, or who can help.
+    check_in = {CheckInFine, PrepareMeeting, SafetyHelp}
+    assert all(type(value) in check_in for value in driver.values)
+    assert bool(driver.values) is (message == WEAK)
     assert message not in repr(store)  # neither an answer, a note nor the conversation state
     assert driver.flow in (Flow.MENU, Flow.LANGUAGE, Flow.ROLE)
 
@@ -158,6 +164,20 @@ def test_a_weak_signal_gets_a_calm_check_in_question_not_the_cards(
     ana.say(WEAK)
     _handed_off(ana, store, WEAK)
     assert [category for _, category, _ in store.safety_events] == ["burnout"]
+    assert ana.offered(SafetyHelp) == [SafetyHelp("burnout")]
+    ana.choose(SafetyHelp("burnout"))
+    assert ana.keys == ["safety_burnout"]  # who can help, when the person asks
+
+
+def test_after_a_check_in_it_was_only_work_and_the_coaching_goes_on(
+    coach: DialogueEngine, store: FakeStore
+) -> None:
+    ana = person(coach, "ana")
+    ana.say(WEAK)
+    ana.choose(CheckInFine())
+    assert ana.keys[0] == "check_in_ok" and ana.flow is Flow.MENU
+    ana.choose(SafetyHelp("not-a-category"))  # a forged press changes nothing
+    assert ana.keys[0] == "stale_option"
 
 
 def _trainer_naming(coach: DialogueEngine, store: FakeStore) -> ChatDriver:

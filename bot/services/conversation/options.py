@@ -156,6 +156,18 @@ class PrepareSkip(OptionValue):
     """Skip the optional last step of a preparation: `prepskip`."""
 
 
+@option(Verb.SAFETY_HELP)
+class SafetyHelp(OptionValue):
+    """After a calm check-in: who can help, for a concern's category: `help:<category>`."""
+
+    category: Word
+
+
+@option(Verb.CHECK_IN_FINE)
+class CheckInFine(OptionValue):
+    """After a calm check-in: it is only work, carry on: `fine`."""
+
+
 @option(Verb.DEBRIEF_START)
 class DebriefStart(OptionValue):
     """Debrief the last prepared meeting: `dbstart`."""

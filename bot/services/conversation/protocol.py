@@ -77,6 +77,8 @@ class Verb(StrEnum):
     PREPARE_FEELING = "prepfeel"
     PREPARE_SKIP = "prepskip"
     DEBRIEF_START = "dbstart"
+    SAFETY_HELP = "help"
+    CHECK_IN_FINE = "fine"
     DEBRIEF_SCORE = "debrief"
     MOOD = "mood"
     TRAINER = "trainer"

@@ -6,8 +6,10 @@ import logging
 
 from bot.domain.cards import Card
 from bot.domain.dialogue import Reply
-from bot.domain.emotions import EmotionReading, Intensity, Intent
+from bot.domain.emotions import EmotionReading, Intensity, Intent, SafetyConcern
+from bot.domain.framework import Language
 from bot.services.conversation import core
+from bot.services.conversation.options import CheckInFine, PrepareMeeting, SafetyHelp
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.steps import CardsStep
 from bot.services.conversation.turn import Turn
@@ -54,9 +56,37 @@ def handoff(turn: Turn, text: str) -> list[Reply] | None:
     turn.uow.wellbeing.record_safety_event(turn.user_id, category, turn.now)
     # Before the language is chosen, answer in the language the message is written in.
     language = turn.user.language if turn.user.language_confirmed else reading.language
-    # A plain signal gets the hand-off; a single vague one, a calm question first.
-    text_key = f"safety_{category}" if reading.safety.needs_hand_off else "safety_check_in"
-    return [Reply(text=turn.content.messages.text(language, text_key), key=text_key)]
+    if reading.safety.needs_hand_off:
+        key = f"safety_{category}"
+        return [Reply(text=turn.content.messages.text(language, key), key=key)]
+    # A single vague signal: a calm question, then the person says which it is, in one choice.
+    return [_check_in(turn, language, category, reading)]
+
+
+def _check_in(turn: Turn, language: Language, category: str, reading: EmotionReading) -> Reply:
+    words = turn.content.messages
+    situation = reading.situations[0] if reading.situations else "other"
+    carry_on = CheckInFine() if not reading.upcoming_meeting else PrepareMeeting(situation)
+    fine = "check_in_fine_prepare" if reading.upcoming_meeting else "check_in_fine"
+    options = (
+        turn.option(carry_on, words.text(language, fine), "1"),
+        turn.option(SafetyHelp(category), words.text(language, "check_in_help"), "2"),
+    )
+    return Reply(
+        text=words.text(language, "safety_check_in"), options=options, key="safety_check_in"
+    )
+
+
+def safety_help(turn: Turn, choice: SafetyHelp) -> list[Reply] | None:
+    """Who can help, for the concern the check-in was about."""
+    if choice.category not in {concern.value for concern in SafetyConcern}:
+        return None
+    return [turn.reply(f"safety_{choice.category}")]
+
+
+def check_in_fine(turn: Turn, _choice: CheckInFine) -> list[Reply]:
+    """It was only work: say so kindly and open the menu."""
+    return [turn.reply("check_in_ok"), *core.menu(turn, "menu_next")]
 
 
 def respond(turn: Turn, text: str) -> list[Reply]:

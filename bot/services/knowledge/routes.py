@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.dialogue import Reply
 from bot.services.conversation import core
-from bot.services.conversation.options import Clarify, OpenCard, SaveCard
+from bot.services.conversation.options import CheckInFine, Clarify, OpenCard, SafetyHelp, SaveCard
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.routes import Choose, Command, Feature, Step
 from bot.services.conversation.turn import Turn
@@ -34,6 +34,8 @@ FEATURE = Feature(
         Choose(OpenCard, cards.open_card),
         Choose(SaveCard, cards.save_card),
         Choose(Clarify, cards.clarified),
+        Choose(SafetyHelp, emotions.safety_help),
+        Choose(CheckInFine, emotions.check_in_fine),
     ),
     steps=(
         # Cards shown stay usable by their keys; what comes back after a notice is the menu.
