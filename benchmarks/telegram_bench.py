@@ -179,11 +179,34 @@ async def run(users: int, max_rate: float) -> None:
                     )
                 )
                 elapsed = time.perf_counter() - started
+                memory = _resident(bot.pid)
             finally:
                 bot.send_signal(signal.SIGINT)
                 await asyncio.to_thread(bot.wait, 60)  # the fake keeps serving its shutdown calls
         stored = _stored_answers(data_dir)
     _report(users, elapsed, latencies, last_answers, errors, stored, monitor.methods)
+    own, children = memory
+    print(
+        f"resident memory of the warm bot: {own:.0f} MiB "
+        f"(+ {children:.0f} MiB for its chart process; goal 300 MB)"
+    )
+
+
+def _resident(pid: int) -> tuple[float, float]:
+    """Resident MiB of a process and of its children, from /proc."""
+
+    def rss(process: int) -> float:
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    children = [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    return rss(pid), sum(rss(child) for child in children)
 
 
 def _milliseconds(seconds: list[float]) -> list[float]:

@@ -169,12 +169,16 @@ def open_emotion_detector(
 ) -> LazyEmotionDetector:
     """Build the message reader on the shared encoder (cues only while it cannot load)."""
     from bot.adapters.emotion.factory import open_detector  # noqa: PLC0415 - numpy, stemmers
-    from bot.adapters.reader.factory import open_reader  # noqa: PLC0415 - numpy, the weights
+    from bot.adapters.reader.factory import open_reader, train_apart  # noqa: PLC0415 - numpy
 
     holder = model or ModelHolder(settings)
+    knowledge, cache = settings.knowledge_dir, settings.cache_root
+
+    def apart() -> None:
+        train_apart(knowledge, cache, settings.embeddings, settings.model_path)
 
     def full() -> Reader:
-        return open_reader(settings.knowledge_dir, settings.cache_root, holder.get())[0]
+        return open_reader(knowledge, cache, holder.get(), trainer=apart)[0]
 
     def cues_only() -> Reader:
         return open_detector(settings.knowledge_dir, settings.cache_root, None)

@@ -11,6 +11,7 @@ import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,18 +110,30 @@ def open_model(
     featurizer: Featurizer,
     thresholds: Thresholds | None = None,
     force: bool = False,
+    trainer: Callable[[], None] | None = None,
 ) -> tuple[ReaderModel, TrainingReport]:
-    """The trained heads from the cache when they match, else trained now and cached."""
+    """The trained heads from the cache when they match, else trained now and cached.
+
+    A `trainer` trains elsewhere (a child process: a long-running bot keeps none of the
+    training's memory) and publishes into the cache; training here is the fallback.
+    """
     started = time.perf_counter()
     chosen = thresholds or Thresholds()
     key = weights_key(knowledge_dir, featurizer.encoder.fingerprint(), chosen)
     folder = cache_dir / "reader" / key
-    if not force:
+    # First the cache as it is, then after training apart; never the cache when forced.
+    attempts: list[Callable[[], None] | None] = [] if force else [None]
+    if trainer is not None and not force:
+        attempts.append(trainer)
+    for attempt in attempts:
+        if attempt is not None:
+            attempt()
         try:
             model = ReaderModel.load(folder)
-            return model, TrainingReport("loaded", 0, time.perf_counter() - started)
+            action = "loaded" if attempt is None else "trained apart"
+            return model, TrainingReport(action, 0, time.perf_counter() - started)
         except (OSError, ValueError, KeyError) as error:
-            log.info("training the message reader: %s", type(error).__name__)
+            log.info("no trained reader in the cache yet: %s", type(error).__name__)
     messages = load_corpus(knowledge_dir)
     model = train(messages, featurizer, chosen)
     _publish(model, folder)
