@@ -193,3 +193,26 @@ def test_a_denied_situation_and_ironic_praise_are_read_for_what_they_mean(
     assert "late-delivery" not in reader.analyze("no late delivery this time").situations
     ironic = reader.analyze("great, yet again another late delivery")
     assert ironic.primary != "confidence" and "late-delivery" in ironic.situations
+
+
+def test_weights_trained_apart_are_loaded_and_not_trained_again(
+    knowledge: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    calls: list[int] = []
+
+    def apart() -> None:  # what the child process does: train and publish into the cache
+        calls.append(1)
+        open_reader(knowledge, cache, HashingEncoder(), retrain=True)
+
+    _, report = open_reader(knowledge, cache, HashingEncoder(), trainer=apart)
+    assert report.action == "trained apart" and calls == [1]
+    _, again = open_reader(knowledge, cache, HashingEncoder(), trainer=apart)
+    assert again.action == "loaded" and calls == [1]
+
+
+def test_a_trainer_that_fails_leaves_the_training_to_this_process(
+    knowledge: Path, tmp_path: Path
+) -> None:
+    _, report = open_reader(knowledge, tmp_path / "cache", HashingEncoder(), trainer=lambda: None)
+    assert report.action == "trained" and report.messages == len(CORPUS) * 6
