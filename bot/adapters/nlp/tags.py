@@ -21,7 +21,20 @@ class TagMatcher:
                     stems = frozenset(stem(word, language) for word in words(term))
                     if stems:
                         self._terms[language].append((tag, stems))
+        # Each stem points to the terms holding it: a text is checked against those only.
+        self._by_stem: dict[str, dict[str, list[int]]] = {"en": {}, "fr": {}}
+        for language, known in self._terms.items():
+            for number, (_, term_stems) in enumerate(known):
+                for one in term_stems:
+                    self._by_stem[language].setdefault(one, []).append(number)
         self._english_terms = {tag: languages.get("en", ()) for tag, languages in lexicon.items()}
+
+    def _matching(self, stems: set[str], language: str) -> list[tuple[str, frozenset[str]]]:
+        """The (tag, term) pairs whose every stem is among the text's stems."""
+        index = self._by_stem[language]
+        candidates = {number for one in stems for number in index.get(one, ())}
+        terms = self._terms[language]
+        return [terms[n] for n in sorted(candidates) if terms[n][1] <= stems]
 
     def match(
         self, text: str, language: str, correct: Callable[[str], str] = str
@@ -29,19 +42,17 @@ class TagMatcher:
         """Return the tags whose terms appear in the text, weighted by the words they match."""
         stems = {stem(correct(w), language) for w in words(text)}
         found: dict[str, float] = defaultdict(float)
-        for tag, term in self._terms[language]:
-            if term <= stems:
-                # A longer term is stronger evidence ("retard de paiement" over "retard").
-                found[tag] = max(found[tag], float(len(term)))
+        for tag, term in self._matching(stems, language):
+            # A longer term is stronger evidence ("retard de paiement" over "retard").
+            found[tag] = max(found[tag], float(len(term)))
         return dict(found)
 
     def matched_stems(self, text: str, language: str) -> dict[str, frozenset[str]]:
         """The tags whose terms appear in the text, each with the stems of its matched terms."""
         stems = {stem(w, language) for w in words(text)}
         found: dict[str, frozenset[str]] = defaultdict(frozenset)
-        for tag, term in self._terms[language]:
-            if term <= stems:
-                found[tag] = found[tag] | term
+        for tag, term in self._matching(stems, language):
+            found[tag] = found[tag] | term
         return dict(found)
 
     def english_terms(self, tags: dict[str, float], limit: int = 3) -> list[str]:

@@ -84,11 +84,17 @@ class FaissStore(VectorStore):
 
     def search_vector(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Return (position, cosine) of the k nearest documents to a normalised vector."""
+        positions, scores = self.search_arrays(vector, k)
+        return [(int(p), float(s)) for p, s in zip(positions, scores, strict=True)]
+
+    def search_arrays(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest documents' positions and cosines, as arrays (no Python loop)."""
         if not self._documents:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
         scores, positions = self._index.search(query, min(k, len(self._documents)))
-        return [(int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if p >= 0]
+        found = positions[0] >= 0
+        return positions[0][found], scores[0][found]
 
     def similarity_search_with_score_by_vector(
         self,

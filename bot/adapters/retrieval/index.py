@@ -8,10 +8,13 @@ import logging
 import shutil
 import tempfile
 import time
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+
+import numpy as np
 
 from bot.adapters.nlp.encoders import TextEncoder
 from bot.adapters.nlp.lexicon import Lexicon, keywords, load_lexicon
@@ -111,6 +114,13 @@ class HybridCardIndex:
         self._doc_card = [
             self._by_id[str(store.document(i).metadata["card"])] for i in range(len(store))
         ]
+        positions = {card.id: i for i, card in enumerate(cards)}
+        self._doc_card_index = np.array([positions[card.id] for card in self._doc_card])
+        # Which cards carry each tag, for scoring the tags a query names without a scan.
+        self._cards_with: dict[str, list[int]] = defaultdict(list)
+        for i, card in enumerate(cards):
+            for tag in card.tags:
+                self._cards_with[tag].append(i)
         self._matcher = TagMatcher(lexicon)
         self._calibration = embeddings.calibration
         # The same searches come back often (the cards after a result depend only on the
@@ -221,23 +231,19 @@ class HybridCardIndex:
         return f"{query}\n{', '.join(self._matcher.english_terms(mentioned))}"
 
     def _tag_scores(self, mentioned: dict[str, float]) -> dict[int, float]:
-        if not mentioned:
-            return {}
-        scores = {
-            i: sum(mentioned.get(tag, 0.0) for tag in card.tags)
-            for i, card in enumerate(self._cards)
-        }
+        scores: dict[int, float] = defaultdict(float)
+        for tag, weight in mentioned.items():
+            for i in self._cards_with.get(tag, ()):
+                scores[i] += weight
         return {i: score for i, score in scores.items() if score > 0}
 
     def _dense_scores(self, query: str) -> dict[int, float]:
         # A card has one vector per language; its dense score is the closer of the two.
-        positions = {card.id: i for i, card in enumerate(self._cards)}
-        best: dict[int, float] = {}
         vector = self._embeddings.query_vector(query)  # the reader may have encoded it already
-        for doc, cosine in self._store.search_vector(vector, len(self._store)):
-            card_index = positions[self._doc_card[doc].id]
-            best[card_index] = max(best.get(card_index, -1.0), cosine)
-        return best
+        docs, cosines = self._store.search_arrays(vector, len(self._store))
+        best = np.full(len(self._cards), -np.inf)
+        np.maximum.at(best, self._doc_card_index[docs], cosines)
+        return {int(i): float(best[i]) for i in np.flatnonzero(np.isfinite(best))}
 
     def _lexical_scores(self, query: str, language: Language) -> dict[int, float]:
         own = self._bm25[language].scores(query)
