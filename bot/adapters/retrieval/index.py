@@ -155,7 +155,7 @@ class HybridCardIndex:
             raise QueryError("the query has no words to search for")
         facets = (tags or TagFilter({})).facets
         key = tuple(sorted((facet, tuple(sorted(values))) for facet, values in facets.items()))
-        return list(self._ranked(cleaned, language, k, key, mode, tuple(sorted(hints))))
+        return list(self._ranked(cleaned, language, k, key, mode, tuple(hints)))
 
     def _rank(
         self,
@@ -170,8 +170,10 @@ class HybridCardIndex:
         language = tags.language or language
         allowed = [i for i, card in enumerate(self._cards) if tags.accepts(card)]
         mentioned = self.mentioned_tags(cleaned, language)
-        for hint in hints:
-            mentioned[hint] = max(mentioned.get(hint, 0.0), self._settings.hint_weight)
+        # The reader's situations come best first: each next one counts half as much.
+        for rank, hint in enumerate(hints):
+            weight = self._settings.hint_weight / 2**rank
+            mentioned[hint] = max(mentioned.get(hint, 0.0), weight)
         dense = (
             self._dense_scores(self._dense_query(cleaned, language, mentioned))
             if mode != "lexical"

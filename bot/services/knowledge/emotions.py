@@ -160,9 +160,16 @@ def _technique(turn: Turn, reading: EmotionReading, text: str) -> list[Card]:
 
 
 def _substance(turn: Turn, reading: EmotionReading, text: str, exclude: list[Card]) -> list[Card]:
-    tags = [f"situation:{s}" for s in reading.situations]
-    found = search.cards(turn, text, SUBSTANCE_CARDS + len(exclude) + 1, tags)
-    fresh = [card for card in found if card not in exclude and card.kind != "emotion-technique"]
+    # The situation read first is the likeliest: its cards first, the others' only to fill up.
+    wanted = SUBSTANCE_CARDS + len(exclude) + 1
+    fresh: list[Card] = []
+    for situations in (reading.situations[:1], reading.situations):
+        tags = [f"situation:{s}" for s in situations]
+        for card in search.cards(turn, text, wanted, tags):
+            if card not in exclude and card not in fresh and card.kind != "emotion-technique":
+                fresh.append(card)
+        if len(fresh) >= SUBSTANCE_CARDS:
+            break
     return fresh[:SUBSTANCE_CARDS]
 
 

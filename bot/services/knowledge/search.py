@@ -37,7 +37,11 @@ def search(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> Fou
     """Search the cards in the user's language with tags ("kind:exercise"), never raising."""
     if turn.cards is None:
         return Found(miss=Miss.UNAVAILABLE)
-    wanted = TagFilter.parse(tags) if tags else None
+    wanted = (
+        TagFilter.parse([*(tags or []), *_side(turn, tags or [])])
+        if tags or turn.user.role
+        else None
+    )
     # The situations the reader found in this very message, if it was read this turn.
     reading = turn.readings.get(query)
     hints = tuple(f"situation:{s}" for s in reading.situations) if reading is not None else ()
@@ -48,6 +52,18 @@ def search(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> Fou
     except SearchUnavailableError:
         return Found(miss=Miss.UNAVAILABLE)
     return Found(hits=tuple(hits))
+
+
+def _side(turn: Turn, tags: list[str]) -> list[str]:
+    """The cards written for the user's side, unless the caller chose an audience itself.
+
+    A buyer facing a price increase needs the buyer's cards, not the supplier's script; a trainer
+    gets the trainer's cards and the buyer's they coach.
+    """
+    role = turn.user.role
+    if role is None or any(tag.startswith("audience:") for tag in tags):
+        return []
+    return ["audience:trainer", "audience:buyer"] if role == "trainer" else [f"audience:{role}"]
 
 
 def cards(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> list[Card]:
