@@ -179,3 +179,13 @@ def test_the_situations_read_in_a_question_help_the_search(
     chat.start(language="en", role="buyer")
     chat.say("our supplier announced a price increase on castings, how do I answer?")
     assert any("situation:price-increase" in hints for hints in card_index.hints)
+
+
+@pytest.mark.parametrize("role", ["buyer", "supplier"])
+def test_free_text_answers_show_the_cards_of_the_users_side(
+    chat: ChatDriver, card_index: FakeCardIndex, role: str
+) -> None:
+    chat.start(language="en", role=role)
+    chat.say("the price increase talks are next week and I'm worried about the numbers")
+    shown = [card_index.get(value.card) for value in chat.offered(OpenCard)]
+    assert shown and all(card is not None and role in card.audiences for card in shown)
