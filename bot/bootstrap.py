@@ -26,7 +26,6 @@ from bot.services.engine import DialogueEngine
 from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector
 
 if TYPE_CHECKING:
-    from bot.adapters.emotion.lazy import Reader
     from bot.adapters.retrieval.index import HybridCardIndex, IndexReport
 
 
@@ -177,10 +176,10 @@ def open_emotion_detector(
     def apart() -> None:
         train_apart(knowledge, cache, settings.embeddings, settings.model_path)
 
-    def full() -> Reader:
+    def full() -> EmotionDetector:
         return open_reader(knowledge, cache, holder.get(), trainer=apart)[0]
 
-    def cues_only() -> Reader:
+    def cues_only() -> EmotionDetector:
         return open_detector(settings.knowledge_dir, settings.cache_root, None)
 
     return LazyEmotionDetector(full, cues_only)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,16 +84,11 @@ def eval_emotions(settings: Settings, args: argparse.Namespace) -> int:
     """Print accuracy, macro-F1, per-label F1 and the confusion table per language, and speed."""
     from bot.adapters.emotion.data import load_labelled_messages  # noqa: PLC0415 - keep --help fast
     from bot.bootstrap import open_emotion_detector  # noqa: PLC0415
+    from bot.services.evaluation import TimedAnalysis  # noqa: PLC0415
 
     detector = open_emotion_detector(settings)
     detector.analyze("warm up", "en")
-    timings: list[float] = []
-
-    def timed(text: str, language: Any) -> EmotionReading:
-        started = time.perf_counter()
-        reading = detector.analyze(text, language)
-        timings.append((time.perf_counter() - started) * 1000)
-        return reading
+    timed = TimedAnalysis(detector.analyze)
 
     sets = (
         [args.set] if args.set else sorted((settings.knowledge_dir / "eval").glob("emotions*.yaml"))
@@ -111,8 +104,8 @@ def eval_emotions(settings: Settings, args: argparse.Namespace) -> int:
                     expected = f"expected {message.emotion}, read {reading.primary}"
                     print(f"  [{message.language}] {expected}: {message.text}")
     print(
-        f"speed: median {statistics.median(timings):.1f} ms per message "
-        f"over {len(timings)} messages (warm process)"
+        f"speed: median {timed.median:.1f} ms per message "
+        f"over {len(timed.milliseconds)} messages (warm process)"
     )
     return 0
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.cli._registry import Commands, evaluations
 from bot.domain.taxonomy import EMOTIONS
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.domain.emotions import EmotionReading
+    from bot.domain.emotions import EmotionReading, LabelledMessage
+    from bot.domain.framework import Language
     from bot.services.evaluation import ReaderScorecard
 
 SET_PATTERNS = ("messages*.yaml", "safety*.yaml", "emotions*.yaml")
@@ -66,18 +66,12 @@ def eval_reader(settings: Settings, args: argparse.Namespace) -> int:
     """Print every figure of the reader per labelled set and language, and its speed."""
     from bot.adapters.emotion.data import load_labelled_messages  # noqa: PLC0415 - keep --help fast
     from bot.bootstrap import open_emotion_detector  # noqa: PLC0415
-    from bot.services.evaluation import evaluate_reader  # noqa: PLC0415
+    from bot.services.evaluation import TimedAnalysis, evaluate_reader  # noqa: PLC0415
 
     reader = open_emotion_detector(settings)
     reader.analyze("warm up", "en")
     print(f"reader: {reader.status().detail or reader.status().state.value}")
-    timings: list[float] = []
-
-    def timed(text: str, language: Any) -> EmotionReading:
-        started = time.perf_counter()
-        reading = reader.analyze(text, language)
-        timings.append((time.perf_counter() - started) * 1000)
-        return reading
+    timed = TimedAnalysis(reader.analyze)
 
     eval_dir = settings.knowledge_dir / "eval"
     sets = args.set or sorted(path for pattern in SET_PATTERNS for path in eval_dir.glob(pattern))
@@ -90,7 +84,7 @@ def eval_reader(settings: Settings, args: argparse.Namespace) -> int:
             _print_emotions(card)
         if args.errors:
             _print_errors(messages, reader.analyze)
-    print(f"\nspeed: median {statistics.median(timings):.2f} ms per message, warm")
+    print(f"\nspeed: median {timed.median:.2f} ms per message, warm")
     return 0
 
 
@@ -132,7 +126,9 @@ def _print_emotions(card: ReaderScorecard) -> None:
         print(f"    {expected:<16} {row}")
 
 
-def _print_errors(messages: list[Any], analyze: Any) -> None:
+def _print_errors(
+    messages: list[LabelledMessage], analyze: Callable[[str, Language], EmotionReading]
+) -> None:
     for message in messages:
         reading = analyze(message.text, message.language)
         wrong = []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.cards import Card
 from bot.domain.emotions import EmotionReading, LabelledMessage, SafetyLevel
@@ -187,3 +189,23 @@ def _share(
     test: Callable[[LabelledMessage, EmotionReading], bool],
 ) -> float:
     return sum(test(m, r) for m, r in pairs) / len(pairs) if pairs else float("nan")
+
+
+@dataclass
+class TimedAnalysis:
+    """A reader's analyze, remembering how long each reading took (the speed of an evaluation)."""
+
+    analyze: Callable[[str, Language], EmotionReading]
+    milliseconds: list[float] = field(default_factory=list)
+
+    def __call__(self, text: str, language: Language) -> EmotionReading:
+        """Read one message and time it."""
+        started = time.perf_counter()
+        reading = self.analyze(text, language)
+        self.milliseconds.append((time.perf_counter() - started) * 1000)
+        return reading
+
+    @property
+    def median(self) -> float:
+        """The median time of one reading, in milliseconds."""
+        return statistics.median(self.milliseconds) if self.milliseconds else float("nan")

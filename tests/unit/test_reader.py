@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 import yaml
 
+from bot.adapters.emotion.factory import open_detector
 from bot.adapters.nlp.encoders import Calibration, TextEncoder
 from bot.adapters.nlp.text import words
 from bot.adapters.reader.factory import open_reader
+from bot.adapters.reader.features import Featurizer
 from bot.adapters.reader.training import CUE_FILES
-from bot.domain.emotions import Intent, Meeting, SafetyConcern, SafetyLevel
+from bot.domain.emotions import EmotionReading, Intent, Meeting, SafetyConcern, SafetyLevel
 
 ROOT = Path(__file__).resolve().parents[2]
 DIMENSIONS = 64
@@ -189,10 +191,21 @@ def test_one_encoding_of_a_message_serves_the_reader_and_the_search(
 def test_a_denied_situation_and_ironic_praise_are_read_for_what_they_mean(
     knowledge: Path, tmp_path: Path
 ) -> None:
-    reader, _ = open_reader(knowledge, tmp_path / "cache", HashingEncoder())
-    assert "late-delivery" not in reader.analyze("no late delivery this time").situations
-    ironic = reader.analyze("great, yet again another late delivery")
-    assert ironic.primary != "confidence" and "late-delivery" in ironic.situations
+    encoder = HashingEncoder()
+    reader, _ = open_reader(knowledge, tmp_path / "cache", encoder)
+    cues = open_detector(knowledge, tmp_path / "cache", None)
+    featurizer = Featurizer(encoder, cues)
+
+    def read(message: str, **overrides: float) -> EmotionReading:
+        found = {**cues.cue_signals(message, "en"), **overrides}
+        return reader.decide(message, "en", featurizer.one(message, "en", found)[None, :], found)
+
+    denied = "there was no late delivery this time"
+    assert "late-delivery" in read(denied, **{"denied:late-delivery": 0.0}).situations
+    assert "late-delivery" not in read(denied).situations  # the denial is what removes it
+    ironic = "thanks a lot, yet again another late delivery"
+    assert read(ironic, irony=0.0).primary == "confidence"  # the heads alone take the praise
+    assert read(ironic).primary == "frustration"  # irony: the praise is not meant
 
 
 def test_weights_trained_apart_are_loaded_and_not_trained_again(

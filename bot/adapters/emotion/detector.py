@@ -122,16 +122,15 @@ class _CueMatcher:
                     typo_words.append(tokens[0])
         self._speller = Speller(typo_words, MIN_TYPO_LENGTH)
         self._negators = {fold(w) for w in data.negators[language]} - {"ne", "n", "plus"}
-        self._intensifiers = [tuple(words(w)) for w in data.intensifiers[language] if words(w)]
-        self._diminishers = [tuple(words(w)) for w in data.diminishers[language] if words(w)]
-        self._repetition = [tuple(words(w)) for w in data.repetition[language] if words(w)]
-        self._praise = [tuple(words(w)) for w in data.praise[language] if words(w)]
-        self._absence = [tuple(words(w)) for w in data.absence[language] if words(w)]
+        self._intensifiers = _phrases(data.intensifiers[language])
+        self._diminishers = _phrases(data.diminishers[language])
+        self._repetition = _phrases(data.repetition[language])
+        self._praise = _phrases(data.praise[language])
+        self._absence = _phrases(data.absence[language])
 
     def mentions_absence(self, tokens: list[str]) -> bool:
         """Whether any absence word appears at all (most messages: no need to look closer)."""
-        text = f" {' '.join(tokens)} "
-        return any(f" {' '.join(phrase)} " in text for phrase in self._absence)
+        return _count(tokens, self._absence) > 0
 
     def denies(self, tokens: list[str], term: frozenset[str], language: str) -> bool:
         """Whether an absence word comes right before the term's first word ("pas de retard").
@@ -142,18 +141,15 @@ class _CueMatcher:
         first = next((i for i, s in enumerate(stems) if s in term), None)
         if first is None:
             return False
-        before = f" {' '.join(tokens[max(0, first - ABSENCE_WINDOW) : first])} "
-        return any(f" {' '.join(phrase)} " in before for phrase in self._absence)
+        return _count(tokens[max(0, first - ABSENCE_WINDOW) : first], self._absence) > 0
 
     def repeats(self, tokens: list[str]) -> bool:
         """Whether the message says it happens again ("encore", "yet again", "as usual")."""
-        text = f" {' '.join(tokens)} "
-        return any(f" {' '.join(p)} " in text for p in self._repetition)
+        return _count(tokens, self._repetition) > 0
 
     def praises(self, tokens: list[str]) -> bool:
         """Whether the message holds a praise word ("génial", "perfect"), ironic or not."""
-        text = f" {' '.join(tokens)} "
-        return any(f" {' '.join(p)} " in text for p in self._praise)
+        return _count(tokens, self._praise) > 0
 
     def _stem(self, token: str) -> str:
         stemmed = stem(token, self.language)
@@ -187,10 +183,18 @@ class _CueMatcher:
 
     def modifiers(self, tokens: list[str]) -> int:
         """+1 per intensifier, -1 per diminisher found in the message."""
-        text = f" {' '.join(tokens)} "
-        ups = sum(f" {' '.join(p)} " in text for p in self._intensifiers)
-        downs = sum(f" {' '.join(p)} " in text for p in self._diminishers)
-        return ups - downs
+        return _count(tokens, self._intensifiers) - _count(tokens, self._diminishers)
+
+
+def _phrases(listed: tuple[str, ...]) -> list[str]:
+    """A word list's phrases as space-padded token strings, ready to look for in a text."""
+    return [f" {' '.join(words(phrase))} " for phrase in listed if words(phrase)]
+
+
+def _count(tokens: list[str], phrases: list[str]) -> int:
+    """How many of the phrases appear, as whole words, among the tokens."""
+    text = f" {' '.join(tokens)} "
+    return sum(phrase in text for phrase in phrases)
 
 
 def _clauses(text: str) -> list[list[str]]:
@@ -227,11 +231,6 @@ class EmotionDetector:
         self._meeting = _patterns(words_of.meeting)
         self._when = {moment: _patterns(words) for moment, words in words_of.when.items()}
         self._insults = _patterns([p for ps in (insults or {}).values() for p in ps])
-
-    @property
-    def uses_prototypes(self) -> bool:
-        """Tell whether the embedding model takes part (False: cues only)."""
-        return self._encoder is not None
 
     def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
         """Read one message."""

@@ -6,21 +6,14 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 from bot.adapters.lazy import DEFAULT_BACKOFF, Lazy
 from bot.domain.emotions import EmotionReading
 from bot.domain.framework import Language
 from bot.domain.health import ResourceState, ResourceStatus
+from bot.services.ports import EmotionDetector as Reader  # the trained reader or the cues
 
 CUES_ONLY = "cues only"
-
-
-class Reader(Protocol):
-    """What reads a message: the trained reader, or the cues alone."""
-
-    def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
-        """Read one message (its language guessed, the default breaking ties)."""
 
 
 class LazyEmotionDetector:

@@ -40,11 +40,6 @@ class MessageReader:
         self._model = model
         self._cues = cues
 
-    @property
-    def uses_prototypes(self) -> bool:
-        """The model takes part (a cues-only reader says False)."""
-        return True
-
     def analyze(self, text: str, default_language: Language = "en") -> EmotionReading:
         """Read one message (its language guessed, the default breaking ties)."""
         message = text[:MAX_TEXT]

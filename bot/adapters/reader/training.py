@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from bot.adapters.emotion.data import load_labelled_messages
-from bot.adapters.emotion.detector import EmotionDetector
 from bot.domain.emotions import Intent, LabelledMessage, Meeting, SafetyConcern
 from bot.domain.taxonomy import EMOTIONS, SITUATIONS
 
@@ -150,8 +149,3 @@ def _publish(model: ReaderModel, folder: Path) -> None:
         staging.rename(folder)
     except OSError:  # another process published first; ours is just as good in memory
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def cue_reader(detector: EmotionDetector) -> EmotionDetector:
-    """The cues the reader uses (a detector without prototypes)."""
-    return detector

@@ -51,7 +51,6 @@ class RetrievalSettings:
     # The sentence encoder reads the start of a card: the title, its keywords, then this many
     # characters of the body (0: all of it). Encoding time grows with the text.
     dense_body_chars: int = 400
-    dense_keywords: int = 0  # the first this many keywords of the card's tags (0: all)
     hint_weight: float = 2.0  # a tag the reader found counts as a two-word lexicon term
     format_version: int = 2
 
@@ -74,8 +73,7 @@ def _dense_text(
     text = card.text(language)
     parts = [text.title]
     if settings.keywords_in_dense_text:
-        terms = keywords(card, lexicon, language)
-        parts.append(", ".join(terms[: settings.dense_keywords or None]))
+        parts.append(", ".join(keywords(card, lexicon, language)))
     limit = settings.dense_body_chars
     parts.append(text.body[:limit] if limit else text.body)
     return "\n".join(part for part in parts if part)

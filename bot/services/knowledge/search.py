@@ -37,11 +37,8 @@ def search(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> Fou
     """Search the cards in the user's language with tags ("kind:exercise"), never raising."""
     if turn.cards is None:
         return Found(miss=Miss.UNAVAILABLE)
-    wanted = (
-        TagFilter.parse([*(tags or []), *_side(turn, tags or [])])
-        if tags or turn.user.role
-        else None
-    )
+    filters = [*(tags or []), *_side(turn, tags or [])]
+    wanted = TagFilter.parse(filters) if filters else None
     # The situations the reader found in this very message, if it was read this turn.
     reading = turn.readings.get(query)
     hints = tuple(f"situation:{s}" for s in reading.situations) if reading is not None else ()
