@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain.cards import Card
 from bot.domain.framework import Language, Role
+from bot.domain.text import fold
 
 STEPS = ("situation", "stakes", "feeling", "needs", "walkaway", "opening")
 SAY_MARKERS = ("Say:", "À dire :", "À dire:")
@@ -42,6 +43,100 @@ class Preparation:
             if step not in ("situation", "feeling") and step not in self.answers:
                 return step
         return None
+
+    def answered(self, step: str) -> bool:
+        """Tell whether a step has its answer."""
+        if step == "situation":
+            return self.situation is not None
+        if step == "feeling":
+            return self.feeling is not None
+        return step in self.answers
+
+    @property
+    def from_chat(self) -> tuple[str, ...]:
+        """The steps answered from what the person said before the preparation began."""
+        return tuple(self.answers.get("from_chat", "").split())
+
+    @property
+    def previous_step(self) -> str | None:
+        """The last step the user answered here (where "back" goes), if any."""
+        upto = STEPS.index(self.next_step) if self.next_step else len(STEPS)
+        answered = [s for s in STEPS[:upto] if self.answered(s)]
+        asked = [s for s in answered if s not in self.from_chat]
+        # Before any answer given here, back reaches what the coach took from the chat.
+        chosen = asked or answered
+        return chosen[-1] if chosen else None
+
+    def forget(self, step: str) -> None:
+        """Drop a step's answer (and what came with it), so that it is asked again."""
+        if step == "situation":
+            self.situation = None
+        elif step == "feeling":
+            self.feeling = None
+            self.answers.pop("tip", None)
+        for key in (step, *STEP_EXTRAS.get(step, ())):
+            self.answers.pop(key, None)
+        if step in self.from_chat:
+            self.answers["from_chat"] = " ".join(s for s in self.from_chat if s != step)
+
+    @property
+    def lesson(self) -> str:
+        """What the user said they would do differently, after the debrief."""
+        return self.debrief_notes.get("change", "").strip()
+
+
+# What a step's answer brings with it, dropped with it when the user goes back.
+STEP_EXTRAS = {
+    "situation": ("situation_note",),
+    "walkaway": ("walkaway_card",),
+    "opening": ("opening_proposed",),
+}
+
+# Answers that say "I don't know" or "I have none": a coach works on them instead of moving on.
+# Short words count only as the answer's first word ("rien de prévu", "none yet"), so that
+# "no deal below 4 %" is still an answer; phrases count anywhere in a short answer.
+_VAGUE_FIRST = frozenset("aucun aucune rien none nothing bof euh hmm idk dunno ?".split())
+# "non", "no thanks", "pas encore": only as a whole answer of one or two words.
+_VAGUE_ALONE = frozenset("no non nan nope pas nada".split())
+_VAGUE_PHRASES = (
+    "je sais pas", "je ne sais pas", "sais pas", "sais plus", "aucune idee", "pas d'idee",
+    "pas vraiment", "pas encore", "j'en ai pas", "je n'en ai pas", "j'ai pas", "je n'ai pas",
+    "pas sur", "pas sure", "on verra", "pas de plan",
+    "no idea", "don't know", "dont know", "do not know", "not sure", "not really", "not yet",
+    "no clue", "haven't got one", "don't really have", "dont really have", "don't have one",
+    "don't have any", "we'll see", "no plan", "n'en ai pas vraiment",
+)  # fmt: skip
+_NO_ALTERNATIVE = re.compile(
+    r"\b(pas d'?(autre )?(alternative|option|solution|plan b|fournisseur|choix)|"
+    r"aucune? (autre )?(alternative|option|solution|fournisseur|choix)|source unique|"
+    r"mono-?source|seul fournisseur|no (other )?(alternative|option|plan b|choice|supplier)|"
+    r"single[- ]source|sole source|only supplier|no fallback|no backup|no walk-?away|"
+    r"nothing else|rien d'autre|sans alternative|pas de repli|aucun repli)\b"
+)
+VAGUE_MAX_WORDS = 8
+
+
+def is_vague(text: str) -> bool:
+    """Tell whether a short answer says "I don't know" or "none" rather than answering."""
+    folded = " ".join(fold(text).replace("’", "'").split()).strip(" .!…")
+    if len(folded) < 3:
+        return True
+    words = re.findall(r"[\w'?]+", folded)
+    if not words or len(words) > VAGUE_MAX_WORDS:
+        return not words
+    if words[0] in _VAGUE_FIRST or (words[0] in _VAGUE_ALONE and len(words) <= 2):
+        return True
+    return any(re.search(rf"(?<!\w){re.escape(marker)}(?!\w)", folded) for marker in _VAGUE_PHRASES)
+
+
+def has_no_alternative(text: str) -> bool:
+    """Tell whether a walk-away answer says there is none (vague, or "single source" said)."""
+    return is_vague(text) or _NO_ALTERNATIVE.search(fold(text).replace("’", "'")) is not None
+
+
+def unquoted(sentence: str) -> str:
+    """A sentence without the quotation marks it was written with, to be quoted once."""
+    return sentence.strip().strip("«»“”\"' \u00a0\u202f").strip()
 
 
 @dataclass(frozen=True)

@@ -189,12 +189,16 @@ class Router:
 
     def _welcome_back(self, turn: Turn) -> Replies:
         news = [reply for f in self.table.features for hook in f.on_return for reply in hook(turn)]
+        if news:
+            # One thing at a time: the news asks its own question (a meeting to debrief), so the
+            # day's mood waits for another visit and a typed answer goes to what was asked.
+            return [turn.reply("welcome_back"), *news]
         for feature in self.table.features:
             question = feature.return_prompt(turn) if feature.return_prompt else []
             if question:
                 # The day's question: one tap, and free text or any command simply moves on.
                 return [turn.reply("welcome_back"), *news, *question]
-        return [turn.reply("welcome_back"), *core.menu(turn), *news]
+        return [turn.reply("welcome_back"), *core.menu(turn)]
 
     def on_text(self, turn: Turn, raw: str) -> Replies:
         """Handle typed text, in the order of precedence the module describes."""

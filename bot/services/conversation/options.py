@@ -156,6 +156,23 @@ class PrepareSkip(OptionValue):
     """Skip the optional last step of a preparation: `prepskip`."""
 
 
+@option(Verb.PREPARE_BACK)
+class PrepareBack(OptionValue):
+    """Ask the previous step of a preparation again: `prepback:<preparation>`."""
+
+    preparation: Id
+
+
+@option(Verb.PREPARE_NEW)
+class PrepareNew(OptionValue):
+    """Leave the paused preparation and start a new one: `prepnew`."""
+
+
+@option(Verb.DEBRIEF_LATER)
+class DebriefLater(OptionValue):
+    """Not now for the debrief offered on return: `dblater`."""
+
+
 @option(Verb.SAFETY_HELP)
 class SafetyHelp(OptionValue):
     """After a calm check-in: who can help, for a concern's category: `help:<category>`."""

@@ -1,8 +1,9 @@
 """The typed state of a conversation: its flow, that flow's data, what is on screen, what waits.
 
 Stored as a JSON object in the user's row (`dialogue_state`): `{"flow": "assessment",
-"session": 12, "screen": [...], "staying": [...], "pending": "..."}`. The flow's data fields sit
-at the top level, as they always have, so that states stored before this module still load.
+"session": 12, "screen": [...], "staying": [...], "pending": "...", "memory": {...}}`. The
+flow's data fields sit at the top level, as they always have, so that states stored before
+this module still load.
 Whatever does not read back cleanly (a flow that no longer exists, a field of the wrong type)
 falls back to the menu rather than failing the user's next message.
 """
@@ -16,13 +17,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.domain.dialogue import Option, Reply
+from bot.domain.memory import Memory
 from bot.domain.text import fold
 
 from .protocol import Flow
 
 MAX_STAYING = 24  # options kept usable by key from earlier screens
 MAX_PENDING_CHARS = 1000
-RESERVED = frozenset({"flow", "screen", "staying", "pending"})
+RESERVED = frozenset({"flow", "screen", "staying", "pending", "memory"})
 
 
 class StepData:
@@ -88,6 +90,8 @@ class Conversation:
     staying: tuple[Shown, ...] = ()
     # A command or question typed before the language and side were known, carried out after.
     pending: str | None = None
+    # What the person said about the meeting ahead, kept for a limited time (domain.memory).
+    memory: Memory | None = None
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> Conversation:
@@ -106,6 +110,7 @@ class Conversation:
             screen=_read_shown(raw.get("screen")),
             staying=_read_shown(raw.get("staying")),
             pending=pending[:MAX_PENDING_CHARS] if isinstance(pending, str) else None,
+            memory=Memory.from_json(raw.get("memory")),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -121,6 +126,8 @@ class Conversation:
             stored["staying"] = [_shown_json(shown) for shown in self.staying]
         if self.pending:
             stored["pending"] = self.pending
+        if self.memory is not None:
+            stored["memory"] = self.memory.to_json()
         return stored
 
     def show(self, replies: list[Reply]) -> None:

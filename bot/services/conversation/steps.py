@@ -41,9 +41,9 @@ class ClarifyStep(StepData):
     query: str
 
 
-@step_data(Flow.PREPARE, Flow.DEBRIEF)
+@step_data(Flow.PREPARE, Flow.DEBRIEF, Flow.DEBRIEF_OFFER)
 class PreparationStep(StepData):
-    """The meeting being prepared or debriefed."""
+    """The meeting being prepared, debriefed, or offered for a debrief."""
 
     prep: int
 

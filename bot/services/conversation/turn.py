@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar
 from bot.domain.content import Content
 from bot.domain.dialogue import Attachment, Layout, Option, Reply, ReplyKind, User
 from bot.domain.emotions import EmotionReading
+from bot.domain.memory import Memory, remember
 from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector, UnitOfWork
 
 from .protocol import Flow, OptionValue
@@ -104,8 +105,24 @@ class Turn:
         self.conversation.flow = flow
         self.conversation.data = data
 
+    @property
+    def memory(self) -> Memory | None:
+        """What the person recently said about the meeting ahead; None once it is too old."""
+        memory = self.conversation.memory
+        return memory if memory is not None and memory.is_fresh(self.now) else None
+
+    def remember(self, text: str, reading: EmotionReading | None) -> Memory:
+        """Keep what a message says about the meeting ahead (never called on flagged text)."""
+        situations = reading.situations if reading is not None else ()
+        emotion = reading.primary if reading is not None else None
+        memory = remember(self.memory, text, self.now, situations, emotion)
+        self.conversation.memory = memory
+        return memory
+
     def save_state(self) -> None:
         """Write the conversation back into the user, to be stored with the unit of work."""
+        if self.memory is None:
+            self.conversation.memory = None  # past its retention: forgotten, not stored again
         self.user.state = self.conversation.to_json()
 
     @property

@@ -93,6 +93,8 @@ def respond(turn: Turn, text: str) -> list[Reply]:
     """Answer free text by what it asks: a greeting, thanks, an exercise, or help with a situation
     (the emotion first when it shows, then the cards)."""
     reading = read(turn, text)
+    if reading is None or reading.intent not in SHORT_ANSWERS:
+        turn.remember(text, reading)  # safety came first: flagged text never reaches here
     by_intent = _by_intent(turn, reading, text) if reading is not None else None
     if by_intent is not None:
         return by_intent
@@ -176,6 +178,8 @@ def _substance(turn: Turn, reading: EmotionReading, text: str, exclude: list[Car
 def _prepare_offer(turn: Turn, reading: EmotionReading | None) -> list[Reply]:
     if reading is None or not reading.upcoming_meeting:
         return []
-    situation = reading.situations[0] if reading.situations else "other"
+    memory = turn.memory
+    known = memory.situation if memory is not None else None
+    situation = reading.situations[0] if reading.situations else known or "other"
     option = knowledge.prepare_option(turn, situation)
     return [turn.reply("prepare_offer", options=(option,))]

@@ -39,9 +39,7 @@ def search(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> Fou
         return Found(miss=Miss.UNAVAILABLE)
     filters = [*(tags or []), *_side(turn, tags or [])]
     wanted = TagFilter.parse(filters) if filters else None
-    # The situations the reader found in this very message, if it was read this turn.
-    reading = turn.readings.get(query)
-    hints = tuple(f"situation:{s}" for s in reading.situations) if reading is not None else ()
+    hints = tuple(f"situation:{s}" for s in _situations(turn, query))
     try:
         hits = turn.cards.search(query, turn.user.language, k=k, tags=wanted, hints=hints)
     except QueryError:
@@ -49,6 +47,19 @@ def search(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> Fou
     except SearchUnavailableError:
         return Found(miss=Miss.UNAVAILABLE)
     return Found(hits=tuple(hits))
+
+
+def _situations(turn: Turn, query: str) -> tuple[str, ...]:
+    """The situations the reader found in this very message, else the one being talked about.
+
+    "Et s'il me dit c'est à prendre ou à laisser ?" names no situation: it is a follow-up within
+    the price increase told just before, which the conversation's memory holds.
+    """
+    reading = turn.readings.get(query)
+    if reading is not None and reading.situations:
+        return reading.situations
+    memory = turn.memory
+    return (memory.situation,) if memory is not None and memory.situation else ()
 
 
 def _side(turn: Turn, tags: list[str]) -> list[str]:

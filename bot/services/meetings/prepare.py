@@ -1,26 +1,32 @@
-"""Preparing a tough meeting step by step, the one-page sheet, and the debrief afterwards."""
+"""Preparing a tough meeting step by step: it starts from what the person already said, reacts
+to weak answers, goes back and pauses; the sheet and the debrief have their own modules."""
 
 from __future__ import annotations
 
-from bot.domain.cards import Card
-from bot.domain.dialogue import Attachment, Layout, Option, Progress, Reply
-from bot.domain.preparation import STEPS, Preparation, sentences_to_try, traps_to_avoid
+from datetime import timedelta
+
+from bot.domain.dialogue import Option, Progress, Reply
+from bot.domain.preparation import STEPS, Preparation, has_no_alternative, is_vague
 from bot.domain.taxonomy import SITUATIONS
 from bot.services.conversation import core
 from bot.services.conversation.options import (
-    DebriefScore,
-    DebriefStart,
+    PrepareBack,
     PrepareFeeling,
+    PrepareNew,
     PrepareSituation,
     PrepareSkip,
 )
 from bot.services.conversation.protocol import Flow
-from bot.services.conversation.steps import CardsStep, PreparationStep
+from bot.services.conversation.steps import PreparationStep
 from bot.services.conversation.turn import Turn
+from bot.services.knowledge import cards as knowledge
 from bot.services.knowledge import emotions, search
 
+from . import debrief, labels, sheet
+from .labels import OTHER
+
 STORED_ANSWER_CHARS = 500
-OTHER = "other"
+OPEN_FOR = timedelta(days=14)  # a paused preparation older than this is not picked up again
 OFFERED_SITUATIONS = (
     "price-increase",
     "late-delivery",
@@ -32,21 +38,54 @@ OFFERED_SITUATIONS = (
     "tender",
 )
 FEELINGS = ("confidence", "stress", "anxiety", "anger", "frustration")
-DEBRIEF_SCORES = (1, 2, 3, 4, 5)
 
 
 def start(turn: Turn, situation: str | None = None) -> list[Reply]:
-    """Open a preparation (with the situation when the coach already knows it) and ask step one."""
+    """Resume the paused preparation, or open one from what the coach knows and ask the rest."""
+    wanted = situation if situation in SITUATIONS else None
+    paused = _paused(turn)
+    if paused is not None and wanted in (None, paused.situation):
+        return resume(turn, paused)
+    return begin(turn, wanted)
+
+
+def begin(turn: Turn, situation: str | None) -> list[Reply]:
+    """A new preparation: what the person said just before counts as its first answers."""
     preparation = Preparation(
         user_id=turn.user_id,
         role=turn.user.role or "buyer",
         language=turn.user.language,
         created_at=turn.now,
+        situation=situation,
     )
-    if situation in SITUATIONS or situation == OTHER:
-        preparation.situation = situation
+    memory = turn.memory
+    if memory is not None and situation in (None, memory.situation):
+        labels.from_memory(preparation, memory)
+    replies: list[Reply] = []
+    if (
+        memory is not None
+        and memory.emotion in FEELINGS
+        and memory.situation == preparation.situation
+    ):
+        replies += set_feeling(turn, preparation, memory.emotion)
+    replies += debrief.last_lesson(turn, preparation)
+    preparation.answers["from_chat"] = " ".join(s for s in STEPS if preparation.answered(s))
     preparation = turn.uow.preparations.add(preparation)
-    return [turn.reply("prep_intro"), *ask(turn, preparation)]
+    return [_intro(turn, preparation), *replies, *ask(turn, preparation)]
+
+
+def resume(turn: Turn, preparation: Preparation) -> list[Reply]:
+    """Pick a paused preparation up where it stopped, with a way to start a new one instead."""
+    option = turn.option(PrepareNew(), turn.t("prep_new_button"), "n")
+    notice = turn.reply(
+        "prep_resumed", options=(option,), situation=labels.situation_label(turn, preparation)
+    )
+    return [notice, *ask(turn, preparation)]
+
+
+def start_new(turn: Turn, _choice: PrepareNew) -> list[Reply]:
+    """Leave the paused preparation and open a new one."""
+    return begin(turn, None)
 
 
 def current(turn: Turn) -> Preparation | None:
@@ -60,21 +99,25 @@ def ask(turn: Turn, preparation: Preparation) -> list[Reply]:
     """Ask the next unanswered step, or finish with the sheet."""
     step = preparation.next_step
     if step is None:
-        return finish(turn, preparation)
+        return sheet.finish(turn, preparation)
     assert preparation.id is not None
     turn.go(Flow.PREPARE, PreparationStep(preparation.id))
-    number = STEPS.index(step) + 1
-    step_line = turn.t("prep_step", number=number, total=len(STEPS))
-    text = f"{step_line}\n{turn.t(_question_key(preparation, step))}"
-    progress = Progress(number, len(STEPS))
+    number, total = _position(preparation, step)
     key = _question_key(preparation, step)
-    return [Reply(text, _step_options(turn, step), progress=progress, key=key)]
+    text = f"{turn.t('prep_step', number=number, total=total)}\n{turn.t(key)}"
+    options = (*_step_options(turn, step), *_back_option(turn, preparation))
+    return [Reply(text, options, progress=Progress(number, total), key=key)]
 
 
 def prompt(turn: Turn) -> list[Reply]:
     """The step on screen again (the menu if the preparation is gone)."""
     preparation = current(turn)
     return ask(turn, preparation) if preparation is not None else core.menu(turn)
+
+
+def pause(turn: Turn) -> Reply | None:
+    """Leave the preparation as it is: /prepare picks it up again."""
+    return turn.reply("prep_paused") if current(turn) is not None else None
 
 
 def read_step(turn: Turn, text: str) -> list[Reply] | None:
@@ -94,6 +137,7 @@ def read_step(turn: Turn, text: str) -> list[Reply] | None:
         extra = set_feeling(turn, preparation, reading.primary if reading else "neutral")
     else:
         preparation.answers[step] = text[:STORED_ANSWER_CHARS]
+        extra = _react(turn, preparation, step, text)
     turn.uow.preparations.save(preparation)
     return extra + ask(turn, preparation)
 
@@ -121,11 +165,25 @@ def choose_feeling(turn: Turn, choice: PrepareFeeling) -> list[Reply] | None:
 
 
 def skip(turn: Turn, _choice: PrepareSkip) -> list[Reply] | None:
-    """Skip the optional last step (the first minute)."""
+    """Skip the optional last step (the first minute): the coach proposes one instead."""
     preparation = current(turn)
     if preparation is None or preparation.next_step != "opening":
         return None
     preparation.answers["opening"] = ""
+    extra = _propose_opening(turn, preparation)
+    turn.uow.preparations.save(preparation)
+    return extra + ask(turn, preparation)
+
+
+def back(turn: Turn, choice: PrepareBack) -> list[Reply] | None:
+    """Ask the previous step again (its answer is dropped); None for a stale button."""
+    preparation = current(turn)
+    if preparation is None or preparation.id != choice.preparation:
+        return None
+    previous = preparation.previous_step
+    if previous is None:
+        return None
+    preparation.forget(previous)
     turn.uow.preparations.save(preparation)
     return ask(turn, preparation)
 
@@ -142,175 +200,64 @@ def set_feeling(turn: Turn, preparation: Preparation, feeling: str) -> list[Repl
     preparation.answers["tip"] = technique[0].id
     card = technique[0].text(turn.user.language)
     tip = turn.t("prep_tip", title=card.title)
-    return [
-        Reply(
-            text=f"{turn.t(f'ack_{feeling}')}\n{tip}\n{technique[0].gist(turn.user.language)}",
-            key="prep_tip",
-        )
-    ]
+    text = f"{turn.t(f'ack_{feeling}')}\n{tip}\n{technique[0].gist(turn.user.language)}"
+    return [Reply(text=text, key="prep_tip")]
 
 
-def finish(turn: Turn, preparation: Preparation) -> list[Reply]:
-    """Close the preparation: rules, sentences, traps in the chat, and the sheet as a file."""
-    rules, practical = _sheet_cards(turn, preparation)
-    language = turn.user.language
-    sentences = sentences_to_try(rules + practical, language)
-    traps = traps_to_avoid(rules + practical, language)
-    preparation.completed_at = turn.now
-    turn.uow.preparations.save(preparation)
-    sheet = render_sheet(turn, preparation, rules, sentences, traps)
-    turn.go(Flow.CARDS, CardsStep(tuple(card.id for card in rules)))
-    summary = [turn.t("prep_done")]
-    summary += [f"• {card.text(language).title}" for card in rules]
-    if sentences:
-        summary += [
-            "",
-            turn.t("sheet_sentences"),
-            *(f"« {s} »" if language == "fr" else f"“{s}”" for s in sentences),
-        ]
-    if traps:
-        summary += ["", turn.t("sheet_traps"), *(f"✗ {t}" for t in traps)]
-    filename = f"preparation-{turn.now:%Y%m%d-%H%M}.md"
-    attachment = Attachment(data=sheet.encode("utf-8"), filename=filename)
-    return [
-        Reply(text="\n".join(summary), attachment=attachment, key="prep_done"),
-        turn.reply("prep_debrief_offer"),
-    ]
+def _react(turn: Turn, preparation: Preparation, step: str, text: str) -> list[Reply]:
+    """What a coach says to a weak answer: no alternative, no first sentence."""
+    if step == "walkaway" and has_no_alternative(text):
+        return _build_alternative(turn, preparation)
+    if step == "opening" and is_vague(text):
+        return _propose_opening(turn, preparation)
+    return []
 
 
-def render_sheet(
-    turn: Turn, preparation: Preparation, rules: list[Card], sentences: list[str], traps: list[str]
-) -> str:
-    """The one-page preparation sheet, in Markdown, in the user's language."""
-    language = turn.user.language
-    answers = preparation.answers
-    situation = situation_label(turn, preparation)
-    lines = [
-        f"# {turn.t('sheet_title', situation=situation)}",
-        f"{preparation.created_at:%Y-%m-%d} · {turn.t(f'role_{preparation.role}_short')}",
-        "",
-        f"## {turn.t('sheet_stakes')}",
-        answers.get("stakes") or "-",
-        "",
-        f"## {turn.t('sheet_feeling')}",
-        turn.t(f"feeling_{preparation.feeling or 'neutral'}"),
-    ]
-    tip = search.card(turn, answers["tip"]) if answers.get("tip") else None
-    if tip is not None:
-        lines.append(f"{turn.t('prep_tip', title=tip.text(language).title)} {tip.gist(language)}")
-    lines += [
-        "",
-        f"## {turn.t(f'sheet_needs_{_side(preparation)}')}",
-        answers.get("needs") or "-",
-        "",
-        f"## {turn.t('sheet_walkaway')}",
-        answers.get("walkaway") or "-",
-        "",
-        f"## {turn.t('sheet_opening')}",
-        answers.get("opening") or "-",
-        "",
-        f"## {turn.t('sheet_rules')}",
-        *(f"- **{card.text(language).title}**: {card.gist(language)}" for card in rules),
-        "",
-        f"## {turn.t('sheet_sentences')}",
-        *(f"- {sentence}" for sentence in sentences),
-        "",
-        f"## {turn.t('sheet_traps')}",
-        *(f"- {trap}" for trap in traps),
-        "",
-        f"## {turn.t('sheet_after')}",
-        turn.t("sheet_after_text"),
-        "",
-        "---",
-        turn.t("framework_note"),
-    ]
-    return "\n".join(lines) + "\n"
+def _build_alternative(turn: Turn, preparation: Preparation) -> list[Reply]:
+    """No walk-away alternative: that is the first thing to work on, with the card that says how."""
+    query = turn.t("prep_walkaway_query")
+    found = search.cards(turn, query, 1, ["competency:prudence.anticipation"])
+    if not found:
+        return [turn.reply("prep_walkaway_build")]
+    card = found[0]
+    preparation.answers["walkaway_card"] = card.id
+    lead = turn.reply("prep_walkaway_build")
+    return [lead, *knowledge.card_previews(turn, [card])]
 
 
-def start_debrief(turn: Turn) -> list[Reply]:
-    """Ask how the last prepared meeting went, or say there is none."""
-    waiting = _waiting_debrief(turn)
-    if not waiting:
-        return [turn.reply("debrief_none")]
-    preparation = waiting[-1]
-    assert preparation.id is not None
-    turn.go(Flow.DEBRIEF, PreparationStep(preparation.id))
-    options = tuple(
-        turn.option(
-            DebriefScore(preparation.id, score), turn.t(f"debrief_score_{score}"), str(score)
-        )
-        for score in DEBRIEF_SCORES
-    )
-    situation = situation_label(turn, preparation)
-    text = turn.t("debrief_question", situation=situation)
-    return [Reply(text=text, options=options, layout=Layout.SCALE, key="debrief_question")]
-
-
-def debrief_score(turn: Turn, choice: DebriefScore) -> list[Reply] | None:
-    """Record the 1-5 rating of the meeting; None for a stale button."""
-    preparation = current(turn) if turn.flow is Flow.DEBRIEF else None
-    if preparation is None or preparation.id != choice.preparation:
-        return None
-    preparation.debrief_score = choice.score
-    turn.uow.preparations.save(preparation)
-    return [turn.reply("debrief_worked")]
-
-
-def read_debrief(turn: Turn, text: str) -> list[Reply] | None:
-    """Take 'what worked' then 'what to change'; close the debrief after the second."""
-    preparation = current(turn) if turn.flow is Flow.DEBRIEF else None
-    if preparation is None:
-        return None
-    if preparation.debrief_score is None:
-        return [turn.reply("debrief_pick_score"), *start_debrief(turn)]
-    step = "worked" if "worked" not in preparation.debrief_notes else "change"
-    preparation.debrief_notes[step] = text[:STORED_ANSWER_CHARS]
-    if step == "worked":
-        turn.uow.preparations.save(preparation)
-        return [turn.reply("debrief_change")]
-    preparation.debriefed_at = turn.now
-    turn.uow.preparations.save(preparation)
-    turn.go(Flow.MENU)
-    return [turn.reply("debrief_thanks")]
-
-
-def debrief_prompt(turn: Turn) -> list[Reply]:
-    """Repeat the debrief question the conversation is waiting on."""
-    preparation = current(turn)
-    if preparation is None:
-        return core.menu(turn)
-    if preparation.debrief_score is None:
-        return start_debrief(turn)
-    key = "debrief_change" if "worked" in preparation.debrief_notes else "debrief_worked"
-    return [turn.reply(key)]
-
-
-def debrief_reminder(turn: Turn) -> list[Reply]:
-    """On return, offer to debrief a prepared meeting that has not been debriefed."""
-    waiting = _waiting_debrief(turn)
-    if not waiting:
+def _propose_opening(turn: Turn, preparation: Preparation) -> list[Reply]:
+    """No first sentence: propose one written for the user's side and situation."""
+    sentence = sheet.opening_for(turn, preparation)
+    if not sentence:
         return []
-    option = turn.option(DebriefStart(), turn.t("debrief_button"), "d", stays=True)
-    situation = situation_label(turn, waiting[-1])
-    return [turn.reply("debrief_reminder", options=(option,), situation=situation)]
+    preparation.answers["opening_proposed"] = sentence
+    return [turn.reply("prep_opening_proposed", sentence=sheet.quoted(turn, sentence))]
 
 
-def summary(turn: Turn) -> str | None:
-    """One line for the progress report: meetings prepared, debriefed and how they went."""
-    done = [p for p in turn.uow.preparations.for_user(turn.user_id) if p.completed_at]
-    if not done:
-        return None
-    scores = [p.debrief_score for p in done if p.debrief_score is not None and p.debriefed_at]
-    average = f"{sum(scores) / len(scores):.1f}" if scores else "-"
-    return turn.t("prep_summary", prepared=len(done), debriefed=len(scores), average=average)
+def _intro(turn: Turn, preparation: Preparation) -> Reply:
+    known = labels.known_summary(turn, preparation)
+    left = len(STEPS) - len(preparation.from_chat)
+    if known:
+        return turn.reply("prep_intro_known", known=known, count=left)
+    return turn.reply("prep_intro", count=left)
 
 
-def situation_label(turn: Turn, preparation: Preparation) -> str:
-    """How the meeting is named to the user: its situation, or their own words."""
-    situation = preparation.situation or OTHER
-    if situation == OTHER:
-        return preparation.answers.get("situation_note", "")[:60] or turn.t("prep_meeting")
-    return turn.t(f"situation_{situation}")
+def _paused(turn: Turn) -> Preparation | None:
+    """The latest preparation left unfinished, if recent."""
+    for preparation in reversed(turn.uow.preparations.for_user(turn.user_id)):
+        if preparation.completed_at is None and turn.now - preparation.created_at <= OPEN_FOR:
+            return preparation
+        if preparation.completed_at is not None:
+            return None  # one finished since: the older unfinished one is left behind
+    return None
+
+
+def _position(preparation: Preparation, step: str) -> tuple[int, int]:
+    """Question n of m, counting only the questions actually asked."""
+    known = preparation.from_chat
+    total = max(1, len(STEPS) - len(known))
+    answered = sum(preparation.answered(s) for s in STEPS if s not in known)
+    return min(total, answered + 1), total
 
 
 def _side(preparation: Preparation) -> str:
@@ -319,6 +266,13 @@ def _side(preparation: Preparation) -> str:
 
 def _question_key(preparation: Preparation, step: str) -> str:
     return f"prep_{step}_{_side(preparation)}" if step in ("situation", "needs") else f"prep_{step}"
+
+
+def _back_option(turn: Turn, preparation: Preparation) -> tuple[Option, ...]:
+    if preparation.previous_step is None or preparation.id is None:
+        return ()
+    label, key = turn.t("back_label"), turn.t("back_key")
+    return (turn.option(PrepareBack(preparation.id), label, key, group=1),)
 
 
 def _step_options(turn: Turn, step: str) -> tuple[Option, ...]:
@@ -337,30 +291,3 @@ def _step_options(turn: Turn, step: str) -> tuple[Option, ...]:
     if step == "opening":
         return (turn.option(PrepareSkip(), turn.t("prep_skip"), "0"),)
     return ()
-
-
-def _sheet_cards(turn: Turn, preparation: Preparation) -> tuple[list[Card], list[Card]]:
-    audience = (
-        f"audience:{turn.user.role or 'buyer'}" if turn.user.role != "trainer" else "audience:buyer"
-    )
-    query = " ".join(v for v in preparation.answers.values() if v) or turn.t("prep_meeting")
-    situation = (
-        [f"situation:{preparation.situation}"] if preparation.situation in SITUATIONS else []
-    )
-    rules = search.cards(turn, query, 3, ["kind:golden-rule", *situation])
-    if len(rules) < 2:
-        rules += [
-            c
-            for c in search.cards(turn, query, 3, ["kind:golden-rule", audience])
-            if c not in rules
-        ]
-    practical = search.cards(turn, query, 3, ["kind:practice", *situation])
-    return rules[:3], practical
-
-
-def _waiting_debrief(turn: Turn) -> list[Preparation]:
-    return [
-        p
-        for p in turn.uow.preparations.for_user(turn.user_id)
-        if p.completed_at and not p.debriefed_at
-    ]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from bot.domain.dialogue import Reply
 from bot.services.conversation.options import (
+    DebriefLater,
     DebriefScore,
     DebriefStart,
     Mood,
+    PrepareBack,
     PrepareFeeling,
     PrepareMeeting,
+    PrepareNew,
     PrepareSituation,
     PrepareSkip,
 )
@@ -16,7 +19,7 @@ from bot.services.conversation.protocol import Flow
 from bot.services.conversation.routes import Choose, Command, Feature, Step
 from bot.services.conversation.turn import Turn
 
-from . import mood, prepare
+from . import debrief, mood, prepare
 
 
 def _cmd_prepare(turn: Turn, argument: str) -> list[Reply]:
@@ -24,7 +27,7 @@ def _cmd_prepare(turn: Turn, argument: str) -> list[Reply]:
 
 
 def _cmd_debrief(turn: Turn, _argument: str) -> list[Reply]:
-    return prepare.start_debrief(turn)
+    return debrief.start_debrief(turn)
 
 
 def _cmd_mood(turn: Turn, _argument: str) -> list[Reply]:
@@ -36,7 +39,7 @@ def _choose_prepare(turn: Turn, choice: PrepareMeeting) -> list[Reply]:
 
 
 def _choose_debrief(turn: Turn, _choice: DebriefStart) -> list[Reply]:
-    return prepare.start_debrief(turn)
+    return debrief.start_debrief(turn)
 
 
 FEATURE = Feature(
@@ -48,23 +51,39 @@ FEATURE = Feature(
     ),
     choices=(
         Choose(PrepareMeeting, _choose_prepare, pauses=True),
+        Choose(PrepareNew, prepare.start_new),
         Choose(PrepareSituation, prepare.choose_situation),
         Choose(PrepareFeeling, prepare.choose_feeling),
         Choose(PrepareSkip, prepare.skip),
+        Choose(PrepareBack, prepare.back),
         Choose(DebriefStart, _choose_debrief, pauses=True),
-        Choose(DebriefScore, prepare.debrief_score),
+        Choose(DebriefLater, debrief.later),
+        Choose(DebriefScore, debrief.debrief_score),
         Choose(Mood, mood.record),
     ),
     steps=(
-        Step(Flow.PREPARE, prepare.prompt, read=prepare.read_step, cancel_key="prep_paused"),
+        Step(
+            Flow.PREPARE,
+            prepare.prompt,
+            read=prepare.read_step,
+            pause=prepare.pause,
+            cancel_key="prep_paused",
+        ),
         Step(
             Flow.DEBRIEF,
-            prepare.debrief_prompt,
-            read=prepare.read_debrief,
-            cancel_key="prep_paused",
+            debrief.debrief_prompt,
+            read=debrief.read_debrief,
+            cancel_key="debrief_paused",
+        ),
+        Step(
+            Flow.DEBRIEF_OFFER,
+            debrief.offer_prompt,
+            read=debrief.read_offer,
+            idle=True,
+            yes_no=True,
         ),
         Step(Flow.MOOD, mood.ask, idle=True),
     ),
-    on_return=(prepare.debrief_reminder,),
+    on_return=(debrief.debrief_reminder,),
     return_prompt=mood.ask_on_return,
 )

@@ -15,7 +15,7 @@ from bot.services.conversation.options import (
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.steps import FocusOfferStep, FocusRegisterStep
 from bot.services.conversation.turn import Turn
-from bot.services.meetings import mood, prepare
+from bot.services.meetings import debrief, mood
 
 from . import charts
 
@@ -30,7 +30,7 @@ def report(turn: Turn) -> ProgressReport:
 
 def show_progress(turn: Turn) -> list[Reply]:
     """Show results over time, the focus, moods and prepared meetings."""
-    extras = [line for line in (mood.summary(turn), prepare.summary(turn)) if line]
+    extras = [line for line in (mood.summary(turn), debrief.summary(turn)) if line]
     wellbeing = [Reply(text="\n".join(extras), key="wellbeing_summary")] if extras else []
     return _results(turn) + wellbeing
 
