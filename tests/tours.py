@@ -24,6 +24,7 @@ from bot.services.conversation.options import (
     LanguageChoice,
     NewCohort,
     OpenCard,
+    PrepareBack,
     PrepareFeeling,
     PrepareSituation,
     Resume,
@@ -115,12 +116,15 @@ def every_flow(walk: StoreTour) -> None:
     walk.step(ana, lambda c: c.say("/mood"))
     # A meeting prepared step by step, then debriefed.
     walk.step(ana, lambda c: c.say("/prepare"))
+    # It starts from the price increase just told; back, to choose another situation.
+    walk.step(ana, lambda c: c.choose(_first(c, PrepareBack)))
     walk.step(ana, lambda c: c.choose(PrepareSituation("late-delivery")))
     walk.step(ana, lambda c: c.say("Keep the contract, get a plan"))
     walk.step(ana, lambda c: c.choose(PrepareFeeling("stress")))
     walk.step(ana, lambda c: c.say("They need volume, they fear penalties"))
     walk.step(ana, lambda c: c.say("Second source in six weeks"))
     walk.step(ana, lambda c: c.say("I want a plan we both can keep"))
+    walk.step(ana, lambda c: c.start())  # back later: the debrief is offered, one question
     walk.step(ana, lambda c: c.say("/debrief"))
     walk.step(ana, lambda c: c.choose(_first(c, DebriefScore)))
     # A trainer with a cohort gives an exercise; a trainee joins and does it.

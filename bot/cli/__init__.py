@@ -8,14 +8,14 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.cli import chat, cohort, db, emotions, knowledge, reader, telegram
+from bot.cli import chat, coaching, cohort, db, emotions, knowledge, reader, telegram
 from bot.cli._registry import EXIT_FAILURE, EXIT_USAGE, Commands, Handler, evaluations
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 # In the order `trustcoach --help` lists their commands.
-MODULES = (chat, db, knowledge, emotions, reader, telegram, cohort)
+MODULES = (chat, db, knowledge, emotions, reader, coaching, telegram, cohort)
 
 EPILOG = """examples:
   trustcoach chat                          talk with the coach in this terminal

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.cli._registry import EXIT_USAGE, Commands, evaluations
 from bot.domain.cards import Card, coverage
 from bot.domain.framework import Language
-from bot.domain.retrieval import CardHit, QueryError, TagFilter
+from bot.domain.retrieval import CardHit, QueryError, TagFilter, side_tags
 from bot.domain.taxonomy import UnknownTagError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _add_search(commands: Commands) -> None:
         search,
         summary="search the cards; without TEXT, one query per line from standard input",
         examples=[
-            'trustcoach search "supplier wants +8%" --filter audience:buyer',
+            'trustcoach search "supplier wants +8%" --role buyer',
             'trustcoach search "retard de livraison" --k 5 --json',
             "trustcoach search --lang fr < queries.txt",
         ],
@@ -83,7 +83,16 @@ def _add_search(commands: Commands) -> None:
         help="facet:value, e.g. situation:late-delivery",
     )
     search_parser.add_argument(
-        "--mode", choices=["fused", "dense", "lexical"], default="fused", help="ranking to use"
+        "--role",
+        choices=["buyer", "supplier", "trainer"],
+        help="only cards written for this side (or both), as the coach shows them",
+    )
+    search_parser.add_argument(
+        "--mode",
+        choices=["coach", "fused", "dense", "lexical"],
+        default="coach",
+        help="ranking to use (coach: fused, helped by the situations the reader finds, as the "
+        "coach searches; default)",
     )
     search_parser.add_argument(
         "--json", action="store_true", help="one JSON array of hits per query"
@@ -167,31 +176,40 @@ def build_index(settings: Settings, args: argparse.Namespace) -> int:
 
 def search(settings: Settings, args: argparse.Namespace) -> int:
     """Answer one query, or one per line of standard input."""
-    from bot.bootstrap import open_card_index  # noqa: PLC0415 - keep --help fast
+    from bot.bootstrap import ModelHolder, open_card_index, open_emotion_detector  # noqa: PLC0415
 
     try:
-        tags = TagFilter.parse(args.filter)
+        tags = TagFilter.parse([*args.filter, *side_tags(args.role, args.filter)])
     except UnknownTagError as error:
         print(f"trustcoach: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.text is not None and not args.text.strip():
         print("trustcoach: the query is empty; give some words to search for", file=sys.stderr)
         return EXIT_USAGE
-    index, _ = open_card_index(settings)
+    model = ModelHolder(settings)
+    index, _ = open_card_index(settings, model=model)
+    reader = open_emotion_detector(settings, model) if args.mode == "coach" else None
     queries = [args.text] if args.text is not None else (line.rstrip("\n") for line in sys.stdin)
     for query in queries:
-        print(_answer(index, query, args, tags, single=args.text is not None), flush=True)
+        print(_answer(index, reader, query, args, tags, single=args.text is not None), flush=True)
     return 0
 
 
 def _answer(
-    index: HybridCardIndex, query: str, args: argparse.Namespace, tags: TagFilter, single: bool
+    index: HybridCardIndex,
+    reader: EmotionDetector | None,
+    query: str,
+    args: argparse.Namespace,
+    tags: TagFilter,
+    single: bool,
 ) -> str:
     from bot.adapters.nlp.text import guess_language  # noqa: PLC0415
 
     language: Language = args.lang or ("fr" if guess_language(query) == "fr" else "en")
+    mode: Mode = "fused" if args.mode == "coach" else args.mode
     try:
-        hits = index.search(query, language, k=args.k, tags=tags, mode=args.mode)
+        hints = _hints(reader, query, language)
+        hits = index.search(query, language, k=args.k, tags=tags, mode=mode, hints=hints)
     except QueryError as error:
         # One line per input line, so that piped answers stay aligned with their queries.
         print(f"trustcoach: skipped query {query[:40]!r}: {error}", file=sys.stderr)
@@ -205,6 +223,13 @@ def _answer(
         f"{rank}. {hit.card.text(hit.language).title} [{hit.card.id}] {hit.score:.4f}"
         for rank, hit in enumerate(hits, 1)
     )
+
+
+def _hints(reader: EmotionDetector | None, query: str, language: Language) -> tuple[str, ...]:
+    """The situations the reader finds in a query, as the coach passes them to the search."""
+    if reader is None or not query.strip():
+        return ()
+    return tuple(f"situation:{s}" for s in reader.analyze(query, language).situations)
 
 
 def hit_json(hit: CardHit) -> dict[str, object]:

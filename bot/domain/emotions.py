@@ -70,6 +70,8 @@ class SafetyReading:
 
     category: SafetyConcern
     level: SafetyLevel
+    # Said in so many words (a phrase of the safety list), not only guessed by the model.
+    plain: bool = False
 
     @property
     def needs_hand_off(self) -> bool:

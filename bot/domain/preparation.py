@@ -99,7 +99,7 @@ _VAGUE_FIRST = frozenset("aucun aucune rien none nothing bof euh hmm idk dunno ?
 # "non", "no thanks", "pas encore": only as a whole answer of one or two words.
 _VAGUE_ALONE = frozenset("no non nan nope pas nada".split())
 _VAGUE_PHRASES = (
-    "je sais pas", "je ne sais pas", "sais pas", "sais plus", "aucune idee", "pas d'idee",
+    "je sais pas", "je ne sais pas", "sais pas", "aucune idee", "pas d'idee",
     "pas vraiment", "pas encore", "j'en ai pas", "je n'en ai pas", "j'ai pas", "je n'ai pas",
     "pas sur", "pas sure", "on verra", "pas de plan",
     "no idea", "don't know", "dont know", "do not know", "not sure", "not really", "not yet",
@@ -127,6 +127,29 @@ def is_vague(text: str) -> bool:
     if words[0] in _VAGUE_FIRST or (words[0] in _VAGUE_ALONE and len(words) <= 2):
         return True
     return any(re.search(rf"(?<!\w){re.escape(marker)}(?!\w)", folded) for marker in _VAGUE_PHRASES)
+
+
+# Words that add nothing to "I don't know": what remains of an answer once they and the vague
+# phrases are gone is what it really says. "plus" and "anymore" are not among them: "je sais
+# plus" and "I don't know anymore" can say far more than a missing answer.
+_FILLERS = frozenset(
+    "i je j' j one un une really vraiment honestly franchement trop encore yet tbh lol not pas no "
+    "non a an the de d en ai have got any we on they ils for now right pour l instant moment "
+    "sure sur idea clue know sais ok well bah ben euh hmm so alors la comme ca that this it to "
+    "say dire quoi what thing chose rien nothing none aucune aucun idee n ne don't dont do "
+    "haven't thought about it y reflechi prepared prepare skip passer passe".split()
+)
+
+
+def is_only_unsure(text: str) -> bool:
+    """Tell whether an answer says nothing but "I don't know" or "I have none"."""
+    if not is_vague(text):
+        return False
+    folded = " ".join(fold(text).replace("’", "'").split())
+    for phrase in sorted(_VAGUE_PHRASES, key=len, reverse=True):
+        folded = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", folded)
+    rest = [w for w in re.findall(r"[\w']+", folded) if w not in _FILLERS]
+    return not rest
 
 
 def has_no_alternative(text: str) -> bool:

@@ -22,6 +22,18 @@ class CardHit:
     confident: bool = True
 
 
+def side_tags(role: str | None, tags: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The audience tags of the cards written for a side, unless `tags` already name one.
+
+    A buyer facing a price increase needs the buyer's cards, not the supplier's script (a card
+    for both sides carries both tags); a trainer gets the trainer's cards and the buyer's they
+    coach.
+    """
+    if role is None or any(tag.startswith("audience:") for tag in tags):
+        return []
+    return ["audience:trainer", "audience:buyer"] if role == "trainer" else [f"audience:{role}"]
+
+
 class QueryError(ValueError):
     """A query that cannot be searched (empty, or only punctuation)."""
 

@@ -6,6 +6,8 @@ or the values of a reply matter, it is compared with the catalogue's text for it
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.domain.content import Content
@@ -119,16 +121,19 @@ def test_an_insult_gets_a_calm_brief_reply(buyer: ChatDriver) -> None:
 
 
 def test_a_message_about_an_upcoming_meeting_offers_to_prepare_it(
-    buyer: ChatDriver, store: FakeStore
+    buyer: ChatDriver, store: FakeStore, clock: FakeClock
 ) -> None:
     buyer.say("the supplier wants a 12% price increase and I'm meeting them tomorrow")
     assert buyer.keys[-1] == "prepare_offer"
     assert buyer.offered(PrepareMeeting) == [PrepareMeeting("price-increase")]
     buyer.choose(PrepareMeeting("price-increase"))
-    assert buyer.keys[0] == "prep_intro" and buyer.flow is Flow.PREPARE
-    assert _step(buyer) == (2, 6)  # the situation is already known
+    assert buyer.keys[0] == "prep_intro_known" and buyer.flow is Flow.PREPARE
+    # The situation, the figure and the day are known: only the rest is asked.
+    assert _step(buyer)[0] == 1 and _step(buyer)[1] <= 5
     (preparation,) = store.preparations.values()
     assert preparation.situation == "price-increase"
+    assert preparation.answers["figures"] == "12%"
+    assert preparation.answers["meeting_day"] == (clock.now() + timedelta(days=1)).date().isoformat()
 
 
 def _prepare_all(chat: ChatDriver) -> None:
@@ -146,7 +151,8 @@ def test_a_whole_preparation_ends_with_a_sheet_to_keep(
     buyer: ChatDriver, store: FakeStore, content: Content
 ) -> None:
     _prepare_all(buyer)
-    assert buyer.keys == ["prep_done", "prep_debrief_offer"]  # the offer names /debrief
+    # Skipping the first minute: the coach proposes one, for the buyer's side.
+    assert buyer.keys == ["prep_opening_proposed", "prep_done", "prep_debrief_offer"]
     sheet_reply = next(reply for reply in buyer.last if reply.attachment is not None)
     assert sheet_reply.attachment is not None
     sheet = sheet_reply.attachment.data.decode()
@@ -176,11 +182,11 @@ def test_the_debrief_is_stored_and_shown_with_progress(
     assert preparation.id is not None
     assert buyer.keys == ["debrief_question"] and buyer.flow is Flow.DEBRIEF
     buyer.choose(DebriefScore(preparation.id, 1))
-    assert buyer.keys == ["debrief_worked"]
+    assert buyer.keys == ["debrief_ack_low", "debrief_worked"]  # a hard meeting, acknowledged
     buyer.say("Opening with the shared goal calmed things down")
     assert buyer.keys == ["debrief_change"]
     buyer.say("Ask for their cost breakdown earlier")
-    assert buyer.keys == ["debrief_thanks"] and buyer.flow is Flow.MENU
+    assert buyer.keys[0] == "debrief_lesson" and buyer.flow is Flow.MENU
     (preparation,) = store.preparations.values()
     assert preparation.debrief_score == 1 and preparation.debriefed_at is not None
     assert set(preparation.debrief_notes) == {"worked", "change"}
@@ -245,7 +251,7 @@ def test_a_low_mood_invites_the_person_to_say_more(buyer: ChatDriver) -> None:
 def test_typing_p_takes_the_offer_to_prepare(buyer: ChatDriver, store: FakeStore) -> None:
     buyer.say("réunion demain avec le fournisseur pour la hausse de prix")
     buyer.say("p")
-    assert buyer.keys[0] == "prep_intro" and _step(buyer) == (2, 6)
+    assert buyer.keys[0] == "prep_intro_known" and _step(buyer) == (1, 5)
     (preparation,) = store.preparations.values()
     assert preparation.situation == "price-increase"
 

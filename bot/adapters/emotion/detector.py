@@ -443,7 +443,7 @@ class EmotionDetector:
         folded = fold(message)
         for concern in SAFETY_ORDER:
             if any(pattern.search(folded) for pattern in self._safety.get(concern, ())):
-                return SafetyReading(concern, SafetyLevel.CLEAR)
+                return SafetyReading(concern, SafetyLevel.CLEAR, plain=True)
         return None
 
 

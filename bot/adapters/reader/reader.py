@@ -119,7 +119,7 @@ def _cue_concern(found: dict[str, float]) -> SafetyReading | None:
     # A safety phrase of the cue files is plain: a clear concern, whatever the heads say.
     for concern in SafetyConcern:
         if found.get(f"safety:{concern.value}"):
-            return SafetyReading(concern, SafetyLevel.CLEAR)
+            return SafetyReading(concern, SafetyLevel.CLEAR, plain=True)
     return None
 
 

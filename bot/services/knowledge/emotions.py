@@ -6,8 +6,9 @@ import logging
 
 from bot.domain.cards import Card
 from bot.domain.dialogue import Reply
-from bot.domain.emotions import EmotionReading, Intensity, Intent, SafetyConcern
+from bot.domain.emotions import EmotionReading, Intensity, Intent, SafetyConcern, SafetyReading
 from bot.domain.framework import Language
+from bot.domain.preparation import is_only_unsure
 from bot.services.conversation import core
 from bot.services.conversation.options import CheckInFine, PrepareMeeting, SafetyHelp
 from bot.services.conversation.protocol import Flow
@@ -50,7 +51,7 @@ def handoff(turn: Turn, text: str) -> list[Reply] | None:
     Only the fact and its category are recorded, never the text.
     """
     reading = read(turn, text)
-    if reading is None or reading.safety is None:
+    if reading is None or reading.safety is None or _only_unsure(turn, text, reading.safety):
         return None
     category = reading.safety.category.value
     turn.uow.wellbeing.record_safety_event(turn.user_id, category, turn.now)
@@ -61,6 +62,19 @@ def handoff(turn: Turn, text: str) -> list[Reply] | None:
         return [Reply(text=turn.content.messages.text(language, key), key=key)]
     # A single vague signal: a calm question, then the person says which it is, in one choice.
     return [_check_in(turn, language, category, reading)]
+
+
+# Steps where the coach has just asked a question of its own: "I don't know" is an answer there.
+ANSWERING = frozenset({Flow.PREPARE, Flow.DEBRIEF})
+
+
+def _only_unsure(turn: Turn, text: str, safety: SafetyReading) -> bool:
+    """A short "I don't know" or "none" answering the coach's question, flagged by the model alone.
+
+    The model reads short negative answers ("I don't really have one", "je sais pas trop") like
+    the short distress messages it learnt from; a safety phrase said plainly still counts.
+    """
+    return turn.flow in ANSWERING and not safety.plain and is_only_unsure(text)
 
 
 def _check_in(turn: Turn, language: Language, category: str, reading: EmotionReading) -> Reply:

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.cards import Card
-from bot.domain.retrieval import CardHit, QueryError, SearchUnavailableError, TagFilter
+from bot.domain.retrieval import (
+    CardHit,
+    QueryError,
+    SearchUnavailableError,
+    TagFilter,
+    side_tags,
+)
 from bot.services.conversation.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -37,7 +43,7 @@ def search(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> Fou
     """Search the cards in the user's language with tags ("kind:exercise"), never raising."""
     if turn.cards is None:
         return Found(miss=Miss.UNAVAILABLE)
-    filters = [*(tags or []), *_side(turn, tags or [])]
+    filters = [*(tags or []), *side_tags(turn.user.role, tags or [])]
     wanted = TagFilter.parse(filters) if filters else None
     hints = tuple(f"situation:{s}" for s in _situations(turn, query))
     try:
@@ -60,18 +66,6 @@ def _situations(turn: Turn, query: str) -> tuple[str, ...]:
         return reading.situations
     memory = turn.memory
     return (memory.situation,) if memory is not None and memory.situation else ()
-
-
-def _side(turn: Turn, tags: list[str]) -> list[str]:
-    """The cards written for the user's side, unless the caller chose an audience itself.
-
-    A buyer facing a price increase needs the buyer's cards, not the supplier's script; a trainer
-    gets the trainer's cards and the buyer's they coach.
-    """
-    role = turn.user.role
-    if role is None or any(tag.startswith("audience:") for tag in tags):
-        return []
-    return ["audience:trainer", "audience:buyer"] if role == "trainer" else [f"audience:{role}"]
 
 
 def cards(turn: Turn, query: str, k: int, tags: list[str] | None = None) -> list[Card]:

@@ -14,11 +14,15 @@ LABEL_CHARS = 60
 WEEK = 7
 
 
-def situation_label(turn: Turn, preparation: Preparation) -> str:
-    """The meeting's situation, or the user's own words cut at a word, or "the meeting"."""
+def situation_label(turn: Turn, preparation: Preparation, heading: bool = False) -> str:
+    """The meeting's situation, or the user's own words cut at a word, or "the meeting".
+
+    Inside a sentence by default ("a price increase"); as written on its button for a heading.
+    """
     situation = preparation.situation or OTHER
     if situation in SITUATIONS:
-        return in_sentence(turn.t(f"situation_{situation}"))
+        label = turn.t(f"situation_{situation}")
+        return label if heading else in_sentence(label)
     return short(preparation.answers.get("situation_note", "")) or turn.t("prep_meeting")
 
 
@@ -33,7 +37,7 @@ def short(text: str, limit: int = LABEL_CHARS) -> str:
 def in_sentence(label: str) -> str:
     """A button label used inside a sentence: "A price increase" becomes "a price increase"."""
     first = label.split(" ", 1)[0]
-    if not first or first.isupper() and len(first) > 1:
+    if not first or (first.isupper() and len(first) > 1):
         return label  # an acronym ("RFQ") keeps its capitals
     return label[0].lower() + label[1:]
 

@@ -126,8 +126,9 @@ def render_sheet(
     """The full preparation sheet, in Markdown, in the user's language."""
     language = turn.user.language
     answers = preparation.answers
+    title = labels.situation_label(turn, preparation, heading=True)
     header = [
-        f"# {turn.t('sheet_title', situation=labels.situation_label(turn, preparation))}",
+        f"# {turn.t('sheet_title', situation=title)}",
         " · ".join(
             part
             for part in (
