@@ -133,7 +133,9 @@ def test_a_message_about_an_upcoming_meeting_offers_to_prepare_it(
     (preparation,) = store.preparations.values()
     assert preparation.situation == "price-increase"
     assert preparation.answers["figures"] == "12%"
-    assert preparation.answers["meeting_day"] == (clock.now() + timedelta(days=1)).date().isoformat()
+    assert (
+        preparation.answers["meeting_day"] == (clock.now() + timedelta(days=1)).date().isoformat()
+    )
 
 
 def _prepare_all(chat: ChatDriver) -> None:
