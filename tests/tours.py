@@ -97,13 +97,13 @@ def every_flow(walk: StoreTour) -> None:
     walk.step(ana, lambda c: c.choose(LanguageChoice("en")))
     walk.step(ana, lambda c: c.choose(RoleChoice("buyer")))
     walk.step(ana, lambda c: c.say("/check"))
-    walk.step(ana, lambda c: c.answer(3))
+    walk.step(ana, lambda c: c.answer(1))  # one clear area to grow: the focus is offered
     walk.step(ana, lambda c: c.say("/cancel"))
     walk.step(ana, lambda c: c.say("/check"))
     walk.step(ana, lambda c: c.choose(_first(c, Resume)))
     for _ in range(8):
-        ana.answer(4)
-    walk.step(ana, lambda c: c.answer(2))  # the result, its cards and the focus offer
+        ana.answer(3)
+    walk.step(ana, lambda c: c.answer(3))  # the result, its cards and the focus offer
     # Focus, questions and cards, saved cards, the clarifying question, the mood.
     walk.step(ana, lambda c: c.say("/focus"))
     walk.step(ana, lambda c: c.choose(FocusChange()))

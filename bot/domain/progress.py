@@ -50,6 +50,9 @@ class Highlights:
     weakest_register: str
     strongest_competency: str
     weakest_competency: str
+    # Several competencies share the top (or the bottom) score: none is named as such.
+    strongest_tied: bool = False
+    weakest_tied: bool = False
 
 
 def highlights(scores: Scores, framework: Framework) -> Highlights:
@@ -59,12 +62,21 @@ def highlights(scores: Scores, framework: Framework) -> Highlights:
     if not registers or not competencies:
         raise ValueError("a result needs at least one scored register and competency")
     # max/min keep the first of equal values, so ties go to the earlier id in framework order.
+    values = [round(scores.competencies[c], 1) for c in competencies]
     return Highlights(
         strongest_register=max(registers, key=lambda r: scores.registers[r]),
         weakest_register=min(registers, key=lambda r: scores.registers[r]),
         strongest_competency=max(competencies, key=lambda c: scores.competencies[c]),
         weakest_competency=min(competencies, key=lambda c: scores.competencies[c]),
+        strongest_tied=values.count(max(values)) > 1,
+        weakest_tied=values.count(min(values)) > 1,
     )
+
+
+# A change smaller than one answer moving one step is the instrument's noise, not progress: the
+# quick check reads each register from two statements (one step = 12.5 points), the full
+# assessment from about seven (one step = about 3.6 points; two steps are taken as noise).
+NOISE_POINTS = {InstrumentId.QUICK: 13.0, InstrumentId.FULL: 7.5}
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,11 @@ class RegisterProgress:
     latest: float
     previous: float | None
     first: float | None
+    noise: float = 0.0  # changes smaller than this are shown as stable
+
+    def is_stable(self, change: float | None) -> bool:
+        """Tell whether a change is within the instrument's noise."""
+        return change is not None and abs(change) < self.noise
 
     @property
     def change_since_previous(self) -> float | None:
@@ -111,7 +128,9 @@ def progress_report(
     ordered = tuple(sorted(history, key=lambda r: (r.completed_at, r.id or 0)))
     if not ordered:
         return ProgressReport((), (), chosen_focus, chosen_focus is not None)
-    latest, earlier = ordered[-1], ordered[:-1]
+    latest = ordered[-1]
+    # Like with like: a quick check is compared with earlier quick checks only.
+    earlier = [r for r in ordered[:-1] if r.instrument == latest.instrument]
     rows = []
     for register in framework.registers:
         if register.id not in latest.scores.registers:
@@ -125,6 +144,7 @@ def progress_report(
                 latest=latest.scores.registers[register.id],
                 previous=before[-1] if before else None,
                 first=before[0] if before else None,
+                noise=NOISE_POINTS.get(latest.instrument, 0.0),
             )
         )
     focus = chosen_focus or highlights(latest.scores, framework).weakest_competency

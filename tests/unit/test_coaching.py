@@ -14,6 +14,7 @@ import pytest
 from bot.adapters.emotion.detector import EmotionDetector
 from bot.domain.cards import Card
 from bot.domain.content import Content
+from bot.domain.dialogue import User
 from bot.domain.emotions import EmotionReading, SafetyConcern, SafetyLevel, SafetyReading
 from bot.domain.framework import Language
 from bot.domain.memory import MEMORY_HOURS
@@ -22,6 +23,8 @@ from bot.services.conversation.options import (
     DebriefLater,
     DebriefScore,
     DebriefStart,
+    FocusChange,
+    FocusOn,
     Mood,
     OpenCard,
     PrepareBack,
@@ -287,3 +290,61 @@ def test_not_now_at_the_debrief_offer_leaves_it_for_later(
     assert buyer.flow is Flow.MENU and _preparation(store).debriefed_at is None
     buyer.say("/debrief")
     assert buyer.offered(DebriefScore) and not buyer.offered(DebriefStart)
+
+
+# --- results and progress --------------------------------------------------------------------
+
+
+def test_even_answers_name_no_strength_nor_area_and_let_the_user_choose(
+    engine: DialogueEngine, store: FakeStore
+) -> None:
+    buyer = _person(engine, "en", "buyer")
+    buyer.say("/check")
+    for _ in range(10):
+        buyer.answer(3)  # every competency scores the same
+    assert "focus_choose" in buyer.keys and not buyer.offered(FocusOn)
+    assert buyer.offered(FocusChange) and _user(store).focus is None
+
+
+def test_a_focus_chosen_on_purpose_is_kept_after_a_new_result(
+    engine: DialogueEngine, store: FakeStore, clock: FakeClock
+) -> None:
+    buyer = _person(engine, "en", "buyer")
+    buyer.say("/check")
+    for value in (1, 3, 3, 3, 3, 3, 3, 3, 3, 3):
+        buyer.answer(value)
+    (offered,) = buyer.offered(FocusOn)
+    chosen = offered.competency  # taken on purpose
+    buyer.choose(FocusOn(chosen))
+    clock.advance(days=1)
+    buyer.say("/check")
+    for value in (3, 3, 3, 3, 3, 3, 3, 3, 3, 1):
+        buyer.answer(value)
+    assert "focus_kept" in buyer.keys and not buyer.offered(FocusOn)
+    assert _user(store).focus == chosen
+
+
+def test_progress_compares_quick_with_quick_and_calls_small_changes_stable(
+    engine: DialogueEngine, clock: FakeClock, content: Content
+) -> None:
+    buyer = _person(engine, "en", "buyer")
+    buyer.say("/check")
+    for value in (1, 3, 3, 3, 3, 3, 3, 3, 3, 3):
+        buyer.answer(value)
+    clock.advance(days=1)
+    buyer.say("/assess")
+    while buyer.flow is Flow.ASSESSMENT:
+        buyer.answer(5)
+    clock.advance(days=1)
+    buyer.say("/check")
+    for value in (1, 3, 3, 3, 3, 3, 3, 3, 3, 3):
+        buyer.answer(value)  # the same as the first quick check
+    text = buyer.say("/progress")
+    stable = content.messages.text("en", "change_stable")
+    # Against the quick check two days ago (not the full assessment in between): no change.
+    assert text.count(stable) >= 5 and "↑" not in text and "↓" not in text
+
+
+def _user(store: FakeStore) -> User:
+    (user,) = [u for u in store.users.values() if u.state]
+    return user

@@ -123,7 +123,7 @@ def test_a_result_shows_cards_for_the_weakest_competency_written_for_the_users_r
 ) -> None:
     chat.start(language="fr", role="supplier")
     chat.say("/check")
-    for value in (1, 5, 5, 5, 5, 5, 5, 5, 5, 5):  # the first statement (empathy) is the weak one
+    for value in (1, 3, 3, 3, 3, 3, 3, 3, 3, 3):  # the first statement (empathy) is the weak one
         chat.answer(value)
     intro = next(reply for reply in chat.last if reply.key == "result_cards_intro")
     assert intro.text == content.messages.text("fr", "result_cards_intro")  # worded in French

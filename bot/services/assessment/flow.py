@@ -13,7 +13,7 @@ from bot.domain.dialogue import Layout, Option, Progress, Reply
 from bot.domain.progress import AssessmentResult, band_of, highlights
 from bot.domain.text import fold, parse_number
 from bot.services.conversation import core
-from bot.services.conversation.options import Answer, Back, Restart, Resume
+from bot.services.conversation.options import Answer, Back, FocusChange, Restart, Resume
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.steps import SessionStep
 from bot.services.conversation.turn import Turn
@@ -221,21 +221,10 @@ def result_replies(turn: Turn, result: AssessmentResult) -> list[Reply]:
                 band=turn.t(f"band_{band_of(value).value}"),
             )
         )
-    strong = framework.competency(marks.strongest_competency)
     weak = framework.competency(marks.weakest_competency)
     summary = [
-        turn.t(
-            "result_strength",
-            competency=strong.name.in_(language),
-            score=round(result.scores.competencies[strong.id]),
-            definition=strong.definition.in_(language),
-        ),
-        turn.t(
-            "result_growth",
-            competency=weak.name.in_(language),
-            score=round(result.scores.competencies[weak.id]),
-            definition=weak.definition.in_(language),
-        ),
+        _highlight(turn, result, marks.strongest_competency, "strength", marks.strongest_tied),
+        _highlight(turn, result, marks.weakest_competency, "growth", marks.weakest_tied),
         turn.t("framework_note"),
     ]
     weakest = sorted(
@@ -244,11 +233,41 @@ def result_replies(turn: Turn, result: AssessmentResult) -> list[Reply]:
     )
     cards = knowledge.cards_for_result(turn, weakest[:2])
     radar = progress.chart_replies(turn, with_lines=False)
-    offer = progress.offer_focus(turn, weak.id)
+    offer = _focus_next(turn, weak.id, marks.weakest_tied)
     # The bars and the radar travel together: one photo with its caption on Telegram.
     image = radar[0].image if radar else None
     scores = Reply(text="\n".join(lines), image=image, key=f"result_title_{result.instrument}")
     return [scores, Reply(text="\n\n".join(summary), key="result_strength"), *cards, offer]
+
+
+def _highlight(
+    turn: Turn, result: AssessmentResult, competency_id: str, kind: str, tied: bool
+) -> str:
+    """One strength or area to grow; on a tie, say so rather than pick one at random."""
+    if tied:
+        return turn.t(f"result_{kind}_tied")
+    competency = turn.content.framework.competency(competency_id)
+    language = turn.user.language
+    return turn.t(
+        f"result_{kind}",
+        competency=competency.name.in_(language),
+        score=round(result.scores.competencies[competency_id]),
+        definition=competency.definition.in_(language),
+    )
+
+
+def _focus_next(turn: Turn, weakest: str, tied: bool) -> Reply:
+    """The focus after a result: a chosen one stays, a tie lets the user choose, else an offer."""
+    chosen = turn.user.focus
+    if (chosen is not None and turn.content.framework.has_competency(chosen)) or tied:
+        turn.go(Flow.MENU)
+    if chosen is not None and turn.content.framework.has_competency(chosen):
+        name = turn.content.framework.competency(chosen).name.in_(turn.user.language)
+        return turn.reply("focus_kept", competency=name)
+    if tied:
+        option = turn.option(FocusChange(), turn.t("focus_choose_button"), "1")
+        return turn.reply("focus_choose", options=(option,))
+    return progress.offer_focus(turn, weakest)
 
 
 def score_bar(value: float) -> str:

@@ -178,14 +178,16 @@ def _register_line(turn: Turn, name: str, row: RegisterProgress) -> str:
         "progress_line",
         register=name,
         score=round(row.latest),
-        since_previous=_change(turn, row.change_since_previous),
-        since_first=_change(turn, row.change_since_first),
+        since_previous=_change(turn, row, row.change_since_previous),
+        since_first=_change(turn, row, row.change_since_first),
     )
 
 
-def _change(turn: Turn, change: float | None) -> str:
+def _change(turn: Turn, row: RegisterProgress, change: float | None) -> str:
     if change is None:
         return turn.t("change_none")
+    if row.is_stable(change):
+        return turn.t("change_stable")
     arrow = "↑" if change > 0 else "↓" if change < 0 else "→"
     return f"{arrow} {round(change):+d}"
 
