@@ -80,6 +80,10 @@ class Framework:
         """Return the competency with this id (KeyError if unknown)."""
         return self._competencies[competency_id]
 
+    def has_register(self, register_id: str) -> bool:
+        """Tell whether the id names a register of the framework."""
+        return register_id in self._registers
+
     def has_competency(self, competency_id: str) -> bool:
         """Tell whether the id names a competency of the framework."""
         return competency_id in self._competencies

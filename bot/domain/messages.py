@@ -17,6 +17,18 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+# A text may have a singular form, `<key>__one`, used when its `count` is one (in French, zero
+# or one: "0 personne", "1 membre", but "2 membres").
+SINGULAR = "__one"
+
+
+def is_singular(language: Language, count: object) -> bool:
+    """Tell whether a count takes the singular in a language."""
+    if not isinstance(count, int) or isinstance(count, bool):
+        return False
+    return count in (0, 1) if language == "fr" else count == 1
+
+
 class Messages:
     """The catalogue of user-facing texts in every supported language."""
 
@@ -25,6 +37,9 @@ class Messages:
 
     def text(self, language: Language, key: str, **values: object) -> str:
         """Return the text for a key in a language, with its placeholders filled."""
+        singular = f"{key}{SINGULAR}"
+        if singular in self._texts[language] and is_singular(language, values.get("count")):
+            key = singular
         try:
             template = self._texts[language][key]
         except KeyError as error:

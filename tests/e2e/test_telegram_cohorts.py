@@ -207,7 +207,7 @@ def test_the_trainer_journey_on_telegram(
             await _until_offered(fake, lambda value: value == back, TRAINER, since=before)
             report = "\n".join(fake.texts(TRAINER)[before:])
             said = content.messages.text
-            assert said("en", "report_counts", members=3, checked=3) in report
+            assert said("en", "report_counts", count=3, checked=3) in report
             assert said("en", "report_completion", done=1, given=3, rate=33) in report
             photos = [e for e in fake.sent(TRAINER) if e["method"] == "sendPhoto"]
             assert len(photos) == 1  # the chart: three trainees with a result, averages shown

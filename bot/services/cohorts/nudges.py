@@ -96,6 +96,9 @@ def _joined(turn: Turn, ref: str) -> list[Reply]:
     joined = next((m for m in members if str(m.user_id) == user_id), None)
     if joined is None:
         return []
-    text = turn.t("remind_joined", name=joined.display_name, cohort=cohort.name, count=len(members))
+    # The count when this person joined: notices read later still say "the second one", etc.
+    arrivals = sorted(members, key=lambda m: (m.joined_at, m.id or 0))
+    count = arrivals.index(joined) + 1
+    text = turn.t("remind_joined", name=joined.display_name, cohort=cohort.name, count=count)
     option = turn.option(ShowCohort(cohort.id), cohort.name, "g")
     return [Reply(text=text, options=(option,), key="remind_joined")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,12 +31,34 @@ class TraineeStatus:
 
 
 @dataclass(frozen=True)
+class ExerciseStatus:
+    """One exercise given to the cohort: to how many, done by how many, their ratings."""
+
+    assignment: Assignment
+    given: int
+    done: int
+    ratings: tuple[int, ...]
+
+    @property
+    def average_rating(self) -> float | None:
+        """The mean 1-5 rating, if anyone rated it."""
+        return sum(self.ratings) / len(self.ratings) if self.ratings else None
+
+
+@dataclass(frozen=True)
 class CohortReport:
     """A cohort's trainees, averages (start and now) and exercise completion."""
 
     cohort: Cohort
     trainees: tuple[TraineeStatus, ...]
     registers: tuple[str, ...]
+    # Per exercise given: how many did it, and the 1-5 ratings they gave (the consent says so).
+    exercises: tuple[ExerciseStatus, ...] = ()
+
+    @property
+    def any_new_result(self) -> bool:
+        """Whether any trainee has a result newer than the one they started with."""
+        return any(t.latest is not t.start for t in self.with_results)
 
     @property
     def with_results(self) -> tuple[TraineeStatus, ...]:
@@ -66,16 +89,32 @@ def cohort_report(
     assert cohort.id is not None
     assignments = uow.assignments.for_cohort(cohort.id)
     ids = [a.id for a in assignments if a.id is not None]
-    completions = {(c.assignment_id, c.user_id) for c in uow.assignments.completions(ids)}
+    records = uow.assignments.completions(ids)
+    completions = {(c.assignment_id, c.user_id) for c in records}
+    members = visible_members(uow.cohorts.members(cohort.id))
+    present = {m.user_id for m in members}
     trainees = []
-    for member in visible_members(uow.cohorts.members(cohort.id)):
+    for member in members:
         mine = [a for a in assignments if a.applies_to(member.user_id)]
         done = [a for a in mine if (a.id, member.user_id) in completions]
         overdue = tuple(a for a in mine if a not in done and a.is_overdue(now))
         start, latest = _start_and_latest(uow.results.for_user(member.user_id), member.joined_at)
         trainees.append(TraineeStatus(member, start, latest, len(mine), len(done), overdue))
     registers = tuple(r.id for r in framework.registers)
-    return CohortReport(cohort, tuple(trainees), registers)
+    exercises = tuple(
+        ExerciseStatus(
+            assignment=a,
+            given=sum(a.applies_to(m.user_id) for m in members),
+            done=sum(1 for c in records if c.assignment_id == a.id and c.user_id in present),
+            ratings=tuple(
+                c.rating
+                for c in records
+                if c.assignment_id == a.id and c.user_id in present and c.rating is not None
+            ),
+        )
+        for a in assignments
+    )
+    return CohortReport(cohort, tuple(trainees), registers, exercises)
 
 
 def _start_and_latest(
@@ -103,28 +142,59 @@ def report_text(
 
     lines = [
         t("report_title", name=report.cohort.name),
-        t("report_counts", members=len(report.trainees), checked=len(report.with_results)),
+        t("report_counts", count=len(report.trainees), checked=len(report.with_results)),
     ]
     if report.shows_averages:
-        lines.append(t("report_averages"))
-        for register in report.registers:
-            start, current = report.average(register, True), report.average(register, False)
-            lines.append(
-                t(
-                    "report_average_line",
-                    register=framework.register(register).name.in_(language),
-                    start=round(start),
-                    now=round(current),
-                    change=f"{round(current - start):+d}",
-                )
-            )
+        lines += _average_lines(report, framework, t, language)
     else:
         lines.append(t("report_too_few", count=len(report.with_results)))
     done, given = report.completion
     rate = round(100 * done / given) if given else 0
     lines.append(t("report_completion", done=done, given=given, rate=rate))
+    lines += [_exercise_line(e, t, language, cards) for e in report.exercises]
     lines.append(_overdue_line(report, messages, language, cards))
     return "\n".join(lines)
+
+
+def _average_lines(
+    report: CohortReport, framework: Framework, t: Callable[..., str], language: Language
+) -> list[str]:
+    """The averages per register; their change only once someone has a newer result."""
+    if not report.any_new_result:
+        lines = [t("report_averages_now")]
+        for register in report.registers:
+            name = framework.register(register).name.in_(language)
+            lines.append(
+                t("report_average_now", register=name, now=round(report.average(register, False)))
+            )
+        return [*lines, t("report_no_new_result")]
+    lines = [t("report_averages")]
+    for register in report.registers:
+        start, current = report.average(register, True), report.average(register, False)
+        lines.append(
+            t(
+                "report_average_line",
+                register=framework.register(register).name.in_(language),
+                start=round(start),
+                now=round(current),
+                change=f"{round(current - start):+d}",
+            )
+        )
+    return lines
+
+
+def _exercise_line(
+    exercise: ExerciseStatus, t: Callable[..., str], language: Language, cards: CardIndex | None
+) -> str:
+    """One exercise: how many did it, and how they rated it."""
+    title = _title(exercise.assignment, language, cards)
+    rating = exercise.average_rating
+    rated = (
+        t("report_rating", rating=_decimal(rating, language), count=len(exercise.ratings))
+        if rating is not None
+        else t("report_no_rating")
+    )
+    return t("report_exercise", title=title, done=exercise.done, given=exercise.given, rated=rated)
 
 
 def _overdue_line(
@@ -138,6 +208,12 @@ def _overdue_line(
     if not late:
         return messages.text(language, "report_no_overdue")
     return messages.text(language, "report_overdue", names="; ".join(late))
+
+
+def _decimal(value: float, language: Language) -> str:
+    """One decimal, with the language's decimal mark (4.5 in English, 4,5 in French)."""
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if language == "fr" else text
 
 
 def _title(assignment: Assignment, language: Language, cards: CardIndex | None) -> str:

@@ -236,11 +236,21 @@ def exercises_for_register(turn: Turn, choice: AssignRegister) -> list[Reply] | 
     registers = {r.id for r in turn.content.framework.registers}
     if step is None or choice.register not in registers:
         return None
-    name = turn.content.framework.register(choice.register).name.in_(turn.user.language)
-    return _offer_exercises(turn, name, [f"register:{choice.register}"])
+    turn.go(Flow.ASSIGN, replace(step, register=choice.register, words=None))
+    return _offer_exercises(turn)
 
 
-def _offer_exercises(turn: Turn, query: str, tags: list[str]) -> list[Reply]:
+def _offer_exercises(turn: Turn) -> list[Reply]:
+    """The exercises for the register or words chosen, written for the cohort's sides."""
+    step = turn.data(AssignStep)
+    if step is None:
+        return core.menu(turn)
+    if step.register is not None and turn.content.framework.has_register(step.register):
+        query = turn.content.framework.register(step.register).name.in_(turn.user.language)
+        tags = [f"register:{step.register}"]
+    else:
+        query, tags = step.words or "", []
+    tags += [f"audience:{side}" for side in _cohort_sides(turn)]
     cards = exercise_cards(turn, query, tags, EXERCISES_OFFERED)
     if not cards:
         return [turn.reply("assign_no_exercise"), *_register_question(turn)]
@@ -262,7 +272,7 @@ def choose_card(turn: Turn, choice: AssignCard) -> list[Reply] | None:
     card = search.card(turn, choice.card)
     if step is None or card is None or card.kind != "exercise":
         return None
-    turn.go(Flow.ASSIGN, AssignStep(step.cohort, card=card.id))
+    turn.go(Flow.ASSIGN, replace(step, card=card.id))
     return ask_target(turn)
 
 
@@ -285,7 +295,35 @@ def choose_target(turn: Turn, choice: AssignTo) -> list[Reply] | None:
     if choice.trainee != EVERYONE and choice.trainee not in {m.user_id for m in _members(turn)}:
         return None
     turn.go(Flow.ASSIGN, replace(step, target=choice.trainee))
-    return ask_due(turn)
+    return [*_side_warning(turn, step.card, choice.trainee), *ask_due(turn)]
+
+
+def _cohort_sides(turn: Turn) -> list[str]:
+    """The sides of the cohort's trainees (buyer, supplier); both when nobody has joined yet."""
+    roles = {user.role for m in _members(turn) if (user := turn.uow.users.get(m.user_id))}
+    sides: list[str] = sorted(str(role) for role in roles if role in ("buyer", "supplier"))
+    return sides or ["buyer", "supplier"]
+
+
+def _side_warning(turn: Turn, card_id: str, target: int) -> list[Reply]:
+    """Say so when the exercise is written for another side than some of the trainees it goes to."""
+    card = search.card(turn, card_id)
+    if card is None:
+        return []
+    members = [m for m in _members(turn) if target in (EVERYONE, m.user_id)]
+    other = []
+    for member in members:
+        user = turn.uow.users.get(member.user_id)
+        if (
+            user is not None
+            and user.role in ("buyer", "supplier")
+            and user.role not in card.audiences
+        ):
+            other.append(member.display_name)
+    if not other:
+        return []
+    written_for = " / ".join(turn.t(f"role_{a}_short") for a in card.audiences if a != "trainer")
+    return [turn.reply("assign_side_warning", names=", ".join(other), side=written_for)]
 
 
 def ask_due(turn: Turn) -> list[Reply]:
@@ -326,7 +364,8 @@ def read_assignment(turn: Turn, text: str) -> list[Reply] | None:
     if step is None or own_cohort(turn, step.cohort) is None:
         return None
     if step.card is None:
-        return _offer_exercises(turn, text, [])
+        turn.go(Flow.ASSIGN, replace(step, words=text[:MAX_NOTE_LENGTH], register=None))
+        return _offer_exercises(turn)
     if step.target is None:
         return [turn.reply("pick_an_option"), *ask_target(turn)]
     if step.due is None:
@@ -344,7 +383,7 @@ def assignment_prompt(turn: Turn) -> list[Reply]:
     if step is None or own_cohort(turn, step.cohort) is None:
         return core.menu(turn)
     if step.card is None:
-        return _register_question(turn)
+        return _offer_exercises(turn) if step.register or step.words else _register_question(turn)
     if step.target is None:
         return ask_target(turn)
     if step.due is None:

@@ -66,6 +66,9 @@ class AssignStep(StepData):
     card: str | None = None
     target: int | None = None
     due: str | None = None
+    # What the exercises were looked for with (a register, or typed words), to offer them again.
+    register: str | None = None
+    words: str | None = None
 
 
 @step_data(Flow.JOIN_CONSENT, Flow.JOIN_NAME)
