@@ -227,18 +227,18 @@ def test_a_whole_quick_check_by_button_presses_with_each_answer_shown(
             question_id, _ = _button(fake, "ans:")
             assert _answers_on(fake.message(USER, question_id)) == {0}
             sent, edits = len(fake.sent(USER)), len(fake.edits)
-            await _press(fake, "ans:", label="4")
+            await _press(fake, "ans:", label="1")  # one clear area to grow: a focus is offered
             # The answered question turns into the next one: no new message, one edit.
             assert len(fake.sent(USER)) == sent
             assert [edit["message_id"] for edit in fake.edits[edits:]] == [question_id]
             in_place = fake.message(USER, question_id)
             assert _answers_on(in_place) == {1}
             assert 0 <= in_place["text"].index("1/10") < in_place["text"].index("2/10")
-            await _answer_questions(fake, 9)
+            await _answer_questions(fake, 9, "3")
             # Each answer is shown in place, the last one too.
             assert [edit["message_id"] for edit in fake.edits[edits:]] == [question_id] * 10
             pressed = fake.message(USER, question_id)
-            assert "10/10" in pressed["text"] and pressed["text"].endswith("\n→ 4")
+            assert "10/10" in pressed["text"] and pressed["text"].endswith("\n→ 3")
             assert not pressed.get("reply_markup")  # answered to the end
             # The result comes in new messages, with the offer to focus on the weakest area.
             await _until_offered(fake, lambda value: isinstance(value, FocusOn), since=sent)
@@ -261,12 +261,13 @@ def test_a_restarted_bot_process_continues_the_check(engines: EngineFactory, db:
                 await _exchange(fake, "/start")
                 await _press(fake, "role:supplier")
                 await _exchange(fake, "/check")
-                await _answer_questions(fake, 4)
+                await _press(fake, "ans:", label="1")
+                await _answer_questions(fake, 3, "3")
             async with polling_bot(fake, engines()):  # a new process, nothing in memory
                 text = await _exchange(fake, "/start")
                 assert "5/10" in text and _answers_on(fake.last_sent(USER)) == {4}
                 assert _flow(engines) is Flow.ASSESSMENT
-                await _answer_questions(fake, 6)
+                await _answer_questions(fake, 6, "3")
                 await _until_offered(fake, lambda value: isinstance(value, FocusOn))
                 assert _flow(engines) is Flow.FOCUS_OFFER
 
@@ -285,12 +286,13 @@ def test_two_bot_processes_share_one_database(engines: EngineFactory, db: Engine
             await _exchange(first, "/start")
             await _press(first, "role:buyer", user=USER)
             await _exchange(first, "/check")
-            await _answer_questions(first, 3)
+            await _press(first, "ans:", label="1")
+            await _answer_questions(first, 2, "3")
             # The same person, served by the other process: the conversation is where it was.
             assert "4/10" in await _exchange(second, "/check")
             assert _answers_on(second.last_sent(USER)) == {3}
             for _ in range(7):
-                await _press(second, "ans:", label="2")
+                await _press(second, "ans:", label="3")
             await _until_offered(second, lambda value: isinstance(value, FocusOn))  # the result
 
     _run(scenario)
