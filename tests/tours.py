@@ -114,6 +114,8 @@ def every_flow(walk: StoreTour) -> None:
     walk.step(ana, lambda c: c.say("/saved"))
     walk.step(ana, lambda c: c.say("zzzz wibble"))
     walk.step(ana, lambda c: c.say("/mood"))
+    walk.step(ana, lambda c: c.say("/timezone"))
+    walk.step(ana, lambda c: c.say("Montreal"))
     # A meeting prepared step by step, then debriefed.
     walk.step(ana, lambda c: c.say("/prepare"))
     # It starts from the price increase just told; back, to choose another situation.

@@ -16,8 +16,6 @@ MIN_TRAINEES_FOR_AVERAGES = 3
 MAX_NAME_LENGTH = 60
 MAX_NOTE_LENGTH = 300
 MAX_REFLECTION_LENGTH = 1000
-DUE_NUDGE_BEFORE = timedelta(days=1)
-LATER_DELAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 
 
@@ -138,13 +136,6 @@ class Reminder:
     sent_at: datetime | None = None
     cancelled: bool = False
     id: int | None = None
-
-
-def due_nudge_time(assignment: Assignment) -> datetime | None:
-    """When to nudge a trainee about a due date: a day before, or at once if less is left."""
-    if assignment.due_at is None:
-        return None
-    return max(assignment.created_at, assignment.due_at - DUE_NUDGE_BEFORE)
 
 
 def is_trainer_of(user_id: int, cohort: Cohort) -> bool:

@@ -140,3 +140,5 @@ class User:
     language_confirmed: bool = False
     focus: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    # IANA name ("Europe/Paris"); None until set: guessed from the language meanwhile.
+    time_zone: str | None = None

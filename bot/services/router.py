@@ -21,7 +21,7 @@ from bot.domain.dialogue import Choice, Inbound, Reply, ReplyKind, Start
 from bot.domain.text import clean_input, fold, looks_like_key
 from bot.services.assessment import routes as assessment
 from bot.services.cohorts import routes as cohorts
-from bot.services.conversation import core
+from bot.services.conversation import core, zone
 from bot.services.conversation.options import MenuDoor
 from bot.services.conversation.protocol import Flow, OptionValue, decode
 from bot.services.conversation.routes import Choose, Command, Feature, Payload, Step
@@ -329,6 +329,7 @@ class Router:
 
 FEATURES: tuple[Feature, ...] = (
     core.FEATURE,
+    zone.FEATURE,
     assessment.FEATURE,
     progress.FEATURE,
     knowledge.FEATURE,

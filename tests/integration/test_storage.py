@@ -173,7 +173,7 @@ def test_preparations_moods_and_safety_events_are_stored(
     chat.say("They need a realistic recovery plan; they fear penalties")
     chat.say("Move the urgent references to our second source")
     chat.choose(PrepareSkip())
-    assert chat.keys[0] == "prep_done"
+    assert chat.keys[:2] == ["prep_opening_proposed", "prep_done"]  # skipped: one is proposed
     chat.say("/mood")
     chat.choose(Mood(3))
     chat.say("I want to end it all")

@@ -32,6 +32,7 @@ from bot.services.conversation.options import (
     PrepareMeeting,
     PrepareSituation,
     PrepareSkip,
+    WeeklyCheck,
 )
 from bot.services.conversation.protocol import Flow
 from bot.services.engine import DialogueEngine
@@ -348,3 +349,40 @@ def test_progress_compares_quick_with_quick_and_calls_small_changes_stable(
 def _user(store: FakeStore) -> User:
     (user,) = [u for u in store.users.values() if u.state]
     return user
+
+
+# --- reminders at the user's local time ------------------------------------------------------
+
+
+def test_a_time_zone_is_guessed_said_once_and_changeable(
+    engine: DialogueEngine, store: FakeStore
+) -> None:
+    buyer = _person(engine, "fr", "buyer")
+    buyer.say("/timezone")
+    assert buyer.keys == ["time_zone_guessed"] and buyer.flow is Flow.TIME_ZONE
+    buyer.say("Montréal")
+    assert _user(store).time_zone == "America/Montreal"
+    buyer.say("/fuseau")
+    buyer.say("UTC+2")
+    assert _user(store).time_zone == "Etc/GMT-2"
+    buyer.say("/timezone")
+    buyer.say("Atlantis")
+    assert "time_zone_unknown" in buyer.keys and _user(store).time_zone == "Etc/GMT-2"
+
+
+def test_tomorrow_and_reminders_follow_the_users_time_zone(
+    engine: DialogueEngine, store: FakeStore, clock: FakeClock
+) -> None:
+    clock.current = clock.current.replace(hour=23, minute=30)  # 23:30 UTC, Monday 2 November
+    buyer = _person(engine, "en", "buyer")
+    buyer.say("/timezone")
+    buyer.say("Singapore")  # already Tuesday 07:30 there
+    buyer.say("my supplier announces a price increase, we meet tomorrow at 10")
+    memory = buyer.conversation.memory
+    assert memory is not None and memory.meeting_day is not None
+    assert memory.meeting_day.isoformat() == "2026-11-04"  # Singapore's tomorrow
+    buyer.say("/exercises")
+    buyer.choose(WeeklyCheck("on"))
+    (reminder,) = store.reminders.values()
+    # A week later, 9:00 in Singapore is 01:00 UTC.
+    assert reminder.due_at.isoformat() == "2026-11-10T01:00:00+00:00"

@@ -51,6 +51,7 @@ class UserRow(Base):
     language_confirmed: Mapped[bool] = mapped_column(default=False)
     role: Mapped[str | None] = mapped_column(String(16))
     focus: Mapped[str | None] = mapped_column(String(64))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     dialogue_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -119,6 +119,7 @@ class SqlUserRepository:
         row.language_confirmed = user.language_confirmed
         row.role = user.role
         row.focus = user.focus
+        row.time_zone = user.time_zone
         row.dialogue_state = dict(user.state)
 
     @staticmethod
@@ -131,6 +132,7 @@ class SqlUserRepository:
             language_confirmed=row.language_confirmed,
             role=cast(Role | None, row.role),
             focus=row.focus,
+            time_zone=row.time_zone,
             state=dict(row.dialogue_state or {}),
         )
 

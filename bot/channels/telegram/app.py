@@ -25,7 +25,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 COMMANDS = (
     "start", "check", "prepare", "ask", "progress", "assess", "focus",
     "mood", "debrief", "saved", "exercises", "join", "leave", "trainer", "export",
-    "menu", "language", "role", "help", "cancel",
+    "menu", "language", "role", "timezone", "help", "cancel",
 )  # fmt: skip
 HealthProbe = Callable[[], list[ResourceStatus]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

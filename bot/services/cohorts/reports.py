@@ -28,6 +28,7 @@ class TraineeStatus:
     assigned: int
     done: int
     overdue: tuple[Assignment, ...]
+    ratings: tuple[int, ...] = ()  # the 1-5 ratings of the exercises done (the consent says so)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,11 @@ def cohort_report(
         done = [a for a in mine if (a.id, member.user_id) in completions]
         overdue = tuple(a for a in mine if a not in done and a.is_overdue(now))
         start, latest = _start_and_latest(uow.results.for_user(member.user_id), member.joined_at)
-        trainees.append(TraineeStatus(member, start, latest, len(mine), len(done), overdue))
+        ratings = tuple(
+            c.rating for c in records if c.user_id == member.user_id and c.rating is not None
+        )
+        status = TraineeStatus(member, start, latest, len(mine), len(done), overdue, ratings)
+        trainees.append(status)
     registers = tuple(r.id for r in framework.registers)
     exercises = tuple(
         ExerciseStatus(
@@ -254,24 +259,35 @@ def report_chart(
     return guarded_image(lambda: charts.bars(chart), f"cohort-{report.cohort.id}.png", caption)
 
 
-CSV_COLUMNS = ("trainee", "joined", "last_result", "exercises_given", "exercises_done", "overdue")
+CSV_COLUMNS = (
+    "trainee",
+    "joined",
+    "last_result",
+    "exercises_given",
+    "exercises_done",
+    "ratings",
+    "overdue",
+)
 
 
 def report_csv(report: CohortReport, cards: CardIndex | None, language: Language) -> Attachment:
-    """One row per consenting trainee: latest scores per register and exercises."""
+    """One row per consenting trainee: what the consent says the trainer sees, nothing more.
+
+    Exercises given and done, the ratings given, what is overdue, the date of the last result;
+    scores appear only as the group's averages (in the report), never per trainee.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS[:3], *report.registers, *CSV_COLUMNS[3:]])
+    writer.writerow(CSV_COLUMNS)
     for trainee in report.trainees:
-        scores = trainee.latest.scores.registers if trainee.latest else {}
         writer.writerow(
             [
                 trainee.member.display_name,
                 _date(trainee.member.joined_at),
                 _date(trainee.latest.completed_at if trainee.latest else None),
-                *(round(scores[r]) if r in scores else "" for r in report.registers),
                 trainee.assigned,
                 trainee.done,
+                " ".join(str(r) for r in trainee.ratings),
                 "; ".join(_title(a, language, cards) for a in trainee.overdue),
             ]
         )

@@ -332,7 +332,7 @@ def later(turn: Turn, choice: ExerciseLater) -> list[Reply] | None:
     if assignment is None or assignment.id is None:
         return None
     reminders.remind_later(turn, assignment.id)
-    return [turn.reply("exercise_later_set")]
+    return [turn.reply("exercise_later_set"), *reminders.zone_notice(turn)]
 
 
 def _card(turn: Turn, assignment: Assignment | None) -> Card | None:
@@ -417,4 +417,5 @@ def weekly_review(turn: Turn, assignment: Assignment) -> list[Reply]:
 def switch_weekly_check(turn: Turn, choice: WeeklyCheck) -> list[Reply]:
     """Turn the weekly quick-check reminder on or off."""
     reminders.set_weekly_check(turn, on=choice.switch == "on")
-    return [turn.reply(f"weekly_check_set_{choice.switch}")]
+    notice = reminders.zone_notice(turn) if choice.switch == "on" else []
+    return [turn.reply(f"weekly_check_set_{choice.switch}"), *notice]

@@ -198,6 +198,13 @@ class DebriefScore(OptionValue):
     score: Likert
 
 
+@option(Verb.TIME_ZONE)
+class TimeZoneChoice(OptionValue):
+    """One of the time zones offered, by its place in the list: `tz:<index>`."""
+
+    index: Annotated[int, Between(0, 31)]
+
+
 @option(Verb.MOOD)
 class Mood(OptionValue):
     """Today's mood, 1-5: `mood:<score>`."""

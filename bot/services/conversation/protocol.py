@@ -54,6 +54,7 @@ class Flow(StrEnum):
     JOIN_NAME = "join_name"
     REFLECT = "reflect"
     RATE = "rate"
+    TIME_ZONE = "time_zone"
 
 
 class Verb(StrEnum):
@@ -108,6 +109,7 @@ class Verb(StrEnum):
     WEEKLY_PICK = "wkpick"
     WEEKLY = "weekly"
     WEEKLY_CHECK = "wkcheck"
+    TIME_ZONE = "tz"
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Protocol, TypeVar
 
+from bot.domain.clock import local, zone_of
 from bot.domain.content import Content
 from bot.domain.dialogue import Attachment, Layout, Option, Reply, ReplyKind, User
 from bot.domain.emotions import EmotionReading
@@ -106,6 +107,16 @@ class Turn:
         self.conversation.data = data
 
     @property
+    def zone(self) -> tzinfo:
+        """The user's time zone (guessed from their language until they set one)."""
+        return zone_of(self.user.time_zone, self.user.language)
+
+    @property
+    def local_now(self) -> datetime:
+        """Now, on the user's wall clock: their "today" and "tomorrow"."""
+        return local(self.now, self.zone)
+
+    @property
     def memory(self) -> Memory | None:
         """What the person recently said about the meeting ahead; None once it is too old."""
         memory = self.conversation.memory
@@ -115,7 +126,7 @@ class Turn:
         """Keep what a message says about the meeting ahead (never called on flagged text)."""
         situations = reading.situations if reading is not None else ()
         emotion = reading.primary if reading is not None else None
-        memory = remember(self.memory, text, self.now, situations, emotion)
+        memory = remember(self.memory, text, self.local_now, situations, emotion)
         self.conversation.memory = memory
         return memory
 

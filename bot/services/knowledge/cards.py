@@ -15,6 +15,9 @@ from . import search
 from .search import Miss
 
 MAX_SHOWN = 3
+# A preview is a title and the start of the card: three of them, with a word of acknowledgement,
+# should fit a phone screen; "read more" opens the rest.
+PREVIEW_CHARS = 120
 MAX_SAVED_LISTED = 10
 STORED_QUERY_CHARS = 300
 OTHER = "other"
@@ -86,7 +89,7 @@ def card_previews(turn: Turn, cards: list[Card], start: int = 1) -> list[Reply]:
     replies = []
     for number, card in enumerate(cards, start=start):
         text = card.text(turn.user.language)
-        preview = f"{number}. {text.title}\n{card.gist(turn.user.language)}"
+        preview = f"{number}. {text.title}\n{card.gist(turn.user.language, PREVIEW_CHARS)}"
         options = card_buttons(turn, card.id, number)
         replies.append(Reply(preview, options, layout=Layout.CARDS, key="card_preview"))
     return replies

@@ -44,7 +44,7 @@ def in_sentence(label: str) -> str:
 
 def day_label(turn: Turn, day: date, time: str | None) -> str:
     """ "tomorrow at 10:00", "Thursday 3 at 15:00", in the user's language."""
-    ahead = (day - turn.now.date()).days
+    ahead = (day - turn.local_now.date()).days
     weekday = turn.t(f"weekday_{day.weekday()}")
     if ahead == 0:
         name = turn.t("when_today")

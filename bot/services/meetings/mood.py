@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain.clock import start_of_local_day
 from bot.domain.dialogue import Layout, Reply
 from bot.domain.preparation import MoodCheckin
 from bot.services.conversation import core
@@ -43,8 +44,8 @@ def record(turn: Turn, choice: Mood) -> list[Reply]:
 
 
 def checked_in_today(turn: Turn) -> bool:
-    """Tell whether the user already gave their mood today (UTC day)."""
-    start = turn.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    """Tell whether the user already gave their mood today (their local day)."""
+    start = start_of_local_day(turn.now, turn.zone)
     return bool(turn.uow.wellbeing.moods(turn.user_id, start))
 
 
