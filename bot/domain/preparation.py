@@ -13,6 +13,11 @@ from bot.domain.text import fold
 STEPS = ("situation", "stakes", "feeling", "needs", "walkaway", "opening")
 SAY_MARKERS = ("Say:", "À dire :", "À dire:")
 AVOID_MARKERS = ("Avoid:", "À éviter :", "À éviter:")
+# A sentence only one side would say, in a card for both: "Say (buyer):", "À dire (achats) :".
+SPOKEN_BY = {
+    "buyer": ("Say (buyer):", "À dire (achats) :", "À dire (achats):"),
+    "supplier": ("Say (supplier):", "À dire (fournisseur) :", "À dire (fournisseur):"),
+}
 
 
 @dataclass
@@ -182,9 +187,16 @@ def card_lines(card: Card, language: Language, markers: tuple[str, ...]) -> list
     return lines
 
 
-def sentences_to_try(cards: list[Card], language: Language, limit: int = 3) -> list[str]:
-    """Example sentences ('Say:' lines) of the chosen cards, first ones first, without repeats."""
-    return _unique([s for card in cards for s in card_lines(card, language, SAY_MARKERS)], limit)
+def sentences_to_try(
+    cards: list[Card], language: Language, limit: int = 3, side: str | None = None
+) -> list[str]:
+    """Example sentences ('Say:' lines) of the chosen cards, first ones first, without repeats.
+
+    With a side, the lines marked for that side are kept too, and those marked for the other
+    side are left out: a supplier asking for +8 % never gets the buyer's "No, we can't accept".
+    """
+    markers = SAY_MARKERS + (SPOKEN_BY.get(side or "", ()))
+    return _unique([s for card in cards for s in card_lines(card, language, markers)], limit)
 
 
 def traps_to_avoid(cards: list[Card], language: Language, limit: int = 3) -> list[str]:

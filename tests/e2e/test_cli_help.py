@@ -40,7 +40,7 @@ def test_the_search_example_shows_a_single_percent_sign(
     with pytest.raises(SystemExit):
         main(["search", "--help"])
     assert (
-        'trustcoach search "supplier wants +8%" --filter audience:buyer' in capsys.readouterr().out
+        'trustcoach search "supplier wants +8%" --role buyer' in capsys.readouterr().out
     )
 
 

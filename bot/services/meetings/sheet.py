@@ -19,14 +19,17 @@ from . import labels
 
 SHOWN_SENTENCES = 2  # on a phone: two sentences to say, one trap; the file has the rest
 SHEET_SENTENCES = 4
+CANDIDATES = 8  # cards looked at for each part of the sheet, before the side's own come first
 
 
 def finish(turn: Turn, preparation: Preparation) -> list[Reply]:
     """Close the preparation: a short summary in the chat, the full sheet as a file."""
     rules, practical = sheet_cards(turn, preparation)
     language = turn.user.language
-    sentences = sentences_to_try(rules + practical, language, SHEET_SENTENCES)
-    traps = traps_to_avoid(rules + practical, language)
+    # The side's own cards speak first: their sentences are in the user's voice.
+    spoken = fitting(practical + rules, _side(preparation))
+    sentences = sentences_to_try(spoken, language, SHEET_SENTENCES, _side(preparation))
+    traps = traps_to_avoid(spoken, language)
     preparation.completed_at = turn.now
     turn.uow.preparations.save(preparation)
     turn.go(Flow.CARDS, CardsStep(tuple(card.id for card in rules[:1])))
@@ -105,11 +108,23 @@ def sheet_cards(turn: Turn, preparation: Preparation) -> tuple[list[Card], list[
     situation = (
         [f"situation:{preparation.situation}"] if preparation.situation in SITUATIONS else []
     )
-    rules = search.cards(turn, query, 3, ["kind:golden-rule", *situation])
+    rules = search.cards(turn, query, CANDIDATES, ["kind:golden-rule", *situation])
     if len(rules) < 2:
-        rules += [c for c in search.cards(turn, query, 3, ["kind:golden-rule"]) if c not in rules]
-    practical = search.cards(turn, query, 3, ["kind:practice", *situation])
-    return rules[:3], practical
+        more = search.cards(turn, query, CANDIDATES, ["kind:golden-rule"])
+        rules += [c for c in more if c not in rules]
+    practical = search.cards(turn, query, CANDIDATES, ["kind:practice", *situation])
+    side = _side(preparation)
+    return fitting(rules, side)[:3], fitting(practical, side)[:3]
+
+
+def fitting(cards: list[Card], side: str) -> list[Card]:
+    """Cards written for this side alone first, then those for one situation before general ones.
+
+    A card for both sides may carry the other side's sentences ("I wanted you to hear it from me:
+    the March delivery will be two weeks late" is a supplier's line): the side's own cards speak
+    in the user's voice. The search order stays within each group.
+    """
+    return sorted(cards, key=lambda card: (card.audiences != (side,), len(card.situations) > 2))
 
 
 def _query(turn: Turn, preparation: Preparation) -> str:
