@@ -38,6 +38,7 @@ _COUNTERPARTS = {
 # "mon fournisseur Dupont", "my supplier, Acme": the side word, then an optional proper name.
 _COUNTERPART = re.compile(
     r"\b(?:my|our|the|this|that|mon|ma|notre|le|la|ce|cet|cette|leur)\s+"
+    r"(?:(?:biggest|main|key|new|largest|only|gros|principal|nouveau|nouvel|seul)\s+)?"
     r"(?P<side>" + "|".join(_COUNTERPARTS.values()) + r")s?\b"
     r"(?:[ ,]+(?-i:(?P<name>[A-Z][\w&\-]+(?:\s[A-Z][\w&\-]+)?)))?",
     re.IGNORECASE,
@@ -221,6 +222,11 @@ def meeting_time(text: str, now: datetime) -> MeetingTime:
     if time is not None and day is None:
         day = now.date()  # "à 15h" with no day: today
     return MeetingTime(day, time)
+
+
+def day_said(text: str, now: datetime) -> date | None:
+    """The day a message names ("demain", "next Tuesday"), not counting a bare time."""
+    return _day(fold(text), now.date())
 
 
 def _day(folded: str, today: date) -> date | None:

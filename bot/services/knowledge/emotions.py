@@ -8,6 +8,7 @@ from bot.domain.cards import Card
 from bot.domain.dialogue import Reply
 from bot.domain.emotions import EmotionReading, Intensity, Intent, SafetyConcern, SafetyReading
 from bot.domain.framework import Language
+from bot.domain.memory import day_said
 from bot.domain.preparation import is_only_unsure
 from bot.services.conversation import core
 from bot.services.conversation.options import CheckInFine, PrepareMeeting, SafetyHelp
@@ -113,7 +114,7 @@ def respond(turn: Turn, text: str) -> list[Reply]:
     if by_intent is not None:
         return by_intent
     if reading is None or not (reading.needs_acknowledging or _is_confident(reading)):
-        return [*knowledge.answer_question(turn, text), *_prepare_offer(turn, reading)]
+        return [*knowledge.answer_question(turn, text), *_prepare_offer(turn, reading, text)]
     first = _acknowledgement(turn, reading)
     technique = _technique(turn, reading, text) if reading.needs_acknowledging else []
     substance = _substance(turn, reading, text, exclude=technique)
@@ -125,7 +126,7 @@ def respond(turn: Turn, text: str) -> list[Reply]:
     if substance:
         lead = turn.reply("substance_intro")
         replies += [lead, *knowledge.card_previews(turn, substance, start=len(technique) + 1)]
-    return replies + _prepare_offer(turn, reading)
+    return replies + _prepare_offer(turn, reading, text)
 
 
 # Messages that need no cards: a short answer, and the menu to carry on.
@@ -189,8 +190,10 @@ def _substance(turn: Turn, reading: EmotionReading, text: str, exclude: list[Car
     return fresh[:SUBSTANCE_CARDS]
 
 
-def _prepare_offer(turn: Turn, reading: EmotionReading | None) -> list[Reply]:
-    if reading is None or not reading.upcoming_meeting:
+def _prepare_offer(turn: Turn, reading: EmotionReading | None, text: str = "") -> list[Reply]:
+    # A day or a time said in so many words ("next Tuesday at 2pm") is a meeting coming too.
+    said = day_said(text, turn.local_now) is not None if text else False
+    if reading is None or not (reading.upcoming_meeting or said):
         return []
     memory = turn.memory
     known = memory.situation if memory is not None else None
