@@ -39,9 +39,7 @@ def test_the_search_example_shows_a_single_percent_sign(
 ) -> None:
     with pytest.raises(SystemExit):
         main(["search", "--help"])
-    assert (
-        'trustcoach search "supplier wants +8%" --role buyer' in capsys.readouterr().out
-    )
+    assert 'trustcoach search "supplier wants +8%" --role buyer' in capsys.readouterr().out
 
 
 def _split(example: str) -> tuple[dict[str, str], list[str]]:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.adapters.emotion.detector import EmotionDetector
 from bot.domain.cards import Card
+from bot.domain.charts import LineChart, RadarChart
 from bot.domain.content import Content
 from bot.domain.dialogue import User
 from bot.domain.emotions import EmotionReading, SafetyConcern, SafetyLevel, SafetyReading
@@ -37,7 +38,7 @@ from bot.services.conversation.options import (
 from bot.services.conversation.protocol import Flow
 from bot.services.engine import DialogueEngine
 from tests.conftest import ChatDriver
-from tests.fakes import FakeCardIndex, FakeClock, FakeStore, FakeUnitOfWork
+from tests.fakes import FakeCardIndex, FakeCharts, FakeClock, FakeStore, FakeUnitOfWork
 
 # The cue reader of the tests needs the words; the trained reader also reads "+12 %" alone.
 FR_BUYER = (
@@ -306,7 +307,7 @@ def test_even_answers_name_no_strength_nor_area_and_let_the_user_choose(
     buyer.say("/check")
     for _ in range(10):
         buyer.answer(3)  # every competency scores the same
-    assert "focus_choose" in buyer.keys and not buyer.offered(FocusOn)
+    assert "focus_tied" in buyer.keys and not buyer.offered(FocusOn)
     assert buyer.offered(FocusChange) and _user(store).focus is None
 
 
@@ -389,3 +390,32 @@ def test_tomorrow_and_reminders_follow_the_users_time_zone(
     (reminder,) = store.reminders.values()
     # A week later, 9:00 in Singapore is 01:00 UTC.
     assert reminder.due_at.isoformat() == "2026-11-10T01:00:00+00:00"
+
+
+def test_charts_compare_like_with_like_and_label_each_result_distinctly(
+    content: Content, clock: FakeClock, store: FakeStore, card_index: FakeCardIndex
+) -> None:
+    charts = FakeCharts()
+    engine = DialogueEngine(
+        lambda: FakeUnitOfWork(store), content, clock, cards=card_index, charts=charts
+    )
+    buyer = _person(engine, "en", "buyer")
+    for answers in ((1, 3, 3, 3, 3, 3, 3, 3, 3, 3), (3, 1, 3, 3, 3, 3, 3, 3, 3, 3)):
+        buyer.say("/check")
+        for value in answers:
+            buyer.answer(value)
+        clock.advance(minutes=20)  # three results on one day
+    buyer.say("/assess")
+    while buyer.flow is Flow.ASSESSMENT:
+        buyer.answer(4)
+    buyer.say("/check")
+    for value in (3, 3, 1, 3, 3, 3, 3, 3, 3, 3):
+        buyer.answer(value)
+    charts.drawn.clear()
+    buyer.say("/progress")
+    assert all(reply.image.png for reply in buyer.last if reply.image is not None)  # drawn
+    (lines,) = [c for c in charts.drawn if isinstance(c, LineChart)]
+    assert len(lines.x_labels) == 3  # the three quick checks, not the full assessment
+    assert len(set(lines.x_labels)) == 3  # same day: told apart by their time
+    (radar,) = [c for c in charts.drawn if isinstance(c, RadarChart)]
+    assert radar.previous is not None and radar.previous.name != radar.current.name

@@ -266,7 +266,7 @@ def _focus_next(turn: Turn, weakest: str, tied: bool) -> Reply:
         return turn.reply("focus_kept", competency=name)
     if tied:
         option = turn.option(FocusChange(), turn.t("focus_choose_button"), "1")
-        return turn.reply("focus_choose", options=(option,))
+        return turn.reply("focus_tied", options=(option,))
     return progress.offer_focus(turn, weakest)
 
 
