@@ -62,7 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
 def evaluate_everything(settings: Settings, _args: argparse.Namespace) -> int:
     """Run each evaluation on its default sets, one after the other."""
     every_set = argparse.Namespace(set=None, errors=False, misses=False)
-    return reader.eval_reader(settings, every_set) or knowledge.eval_retrieval(settings, every_set)
+    return (
+        reader.eval_reader(settings, every_set)
+        or knowledge.eval_retrieval(settings, every_set)
+        or coaching.eval_coaching(settings, every_set)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -225,19 +225,40 @@ def test_a_vague_answer_in_a_step_is_an_answer_but_a_plain_distress_phrase_is_no
 class _Flagging:
     """The cue reader, with chosen texts flagged by "the model" (not a safety phrase)."""
 
-    def __init__(self, inner: EmotionDetector, texts: set[str]) -> None:
+    def __init__(
+        self, inner: EmotionDetector, texts: set[str], level: SafetyLevel = SafetyLevel.CLEAR
+    ) -> None:
         self._inner = inner
         self._texts = texts
+        self._level = level
 
     def analyze(self, text: str, language: Language) -> EmotionReading:
         reading = self._inner.analyze(text, language)
         if text in self._texts:
-            concern = SafetyReading(SafetyConcern.BURNOUT, SafetyLevel.CLEAR, plain=False)
+            concern = SafetyReading(SafetyConcern.SELF_HARM, self._level, plain=False)
             return dataclasses.replace(reading, safety=concern)
         return reading
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
+
+
+def test_a_follow_up_question_with_a_faint_model_signal_is_answered_not_checked_in(
+    content: Content, clock: FakeClock, store: FakeStore, card_index: FakeCardIndex,
+    cue_detector: EmotionDetector,
+) -> None:  # fmt: skip
+    follow_up = "et s'il me dit c'est à prendre ou à laisser ?"
+    flagged = _Flagging(cue_detector, {follow_up}, SafetyLevel.WEAK)
+    engine = DialogueEngine(
+        lambda: FakeUnitOfWork(store), content, clock, cards=card_index, emotions=flagged
+    )
+    buyer = _person(engine, "fr", "buyer")
+    buyer.say(FR_BUYER)
+    buyer.say(follow_up)  # right after describing the price increase: a question about it
+    assert not store.safety_events and buyer.offered(OpenCard)
+    stranger = _person(engine, "fr", "buyer", name="bea")
+    stranger.say(follow_up)  # out of the blue, the faint signal gets the calm check-in
+    assert "safety_check_in" in stranger.keys and len(store.safety_events) == 1
 
 
 # --- the debrief -----------------------------------------------------------------------------

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.domain.cards import Card
 from bot.domain.dialogue import Reply
-from bot.domain.emotions import EmotionReading, Intensity, Intent, SafetyConcern, SafetyReading
+from bot.domain.emotions import (
+    EmotionReading,
+    Intensity,
+    Intent,
+    SafetyConcern,
+    SafetyLevel,
+    SafetyReading,
+)
 from bot.domain.framework import Language
 from bot.domain.memory import day_said
 from bot.domain.preparation import is_only_unsure
@@ -52,7 +60,9 @@ def handoff(turn: Turn, text: str) -> list[Reply] | None:
     Only the fact and its category are recorded, never the text.
     """
     reading = read(turn, text)
-    if reading is None or reading.safety is None or _only_unsure(turn, text, reading.safety):
+    if reading is None or reading.safety is None:
+        return None
+    if _only_unsure(turn, text, reading.safety) or _negotiation_follow_up(turn, reading):
         return None
     category = reading.safety.category.value
     turn.uow.wellbeing.record_safety_event(turn.user_id, category, turn.now)
@@ -76,6 +86,30 @@ def _only_unsure(turn: Turn, text: str, safety: SafetyReading) -> bool:
     the short distress messages it learnt from; a safety phrase said plainly still counts.
     """
     return turn.flow in ANSWERING and not safety.plain and is_only_unsure(text)
+
+
+FOLLOW_UP_WITHIN = timedelta(hours=2)
+
+
+def _negotiation_follow_up(turn: Turn, reading: EmotionReading) -> bool:
+    """A question right after the person described a negotiation, with one vague model signal.
+
+    "Et s'il me dit c'est à prendre ou à laisser ?" follows "+12 % sur la fonte, je le vois
+    demain": the model alone reads a faint concern in its words ("me", "dit que"); asking how the
+    person is at that point answers the wrong question. A clear signal, or a safety phrase, still
+    gets the hand-off, and without that context the calm check-in stays.
+    """
+    safety = reading.safety
+    memory = turn.memory
+    return (
+        safety is not None
+        and not safety.plain
+        and safety.level is SafetyLevel.WEAK
+        and reading.intent is Intent.QUESTION
+        and memory is not None
+        and memory.situation is not None
+        and turn.now - memory.at <= FOLLOW_UP_WITHIN
+    )
 
 
 def _check_in(turn: Turn, language: Language, category: str, reading: EmotionReading) -> Reply:
