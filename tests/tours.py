@@ -108,11 +108,11 @@ def every_flow(walk: StoreTour) -> None:
     walk.step(ana, lambda c: c.say("/focus"))
     walk.step(ana, lambda c: c.choose(FocusChange()))
     walk.step(ana, lambda c: c.choose(FocusRegister("courage")))
+    walk.step(ana, lambda c: c.say("zzzz wibble"))  # before any situation is told: clarify
     walk.step(ana, lambda c: c.say("my supplier announces a price increase, we meet tomorrow"))
     walk.step(ana, lambda c: c.choose(_first(c, OpenCard)))
     walk.step(ana, lambda c: c.choose(_first(c, SaveCard)))
     walk.step(ana, lambda c: c.say("/saved"))
-    walk.step(ana, lambda c: c.say("zzzz wibble"))
     walk.step(ana, lambda c: c.say("/mood"))
     walk.step(ana, lambda c: c.say("/timezone"))
     walk.step(ana, lambda c: c.say("Montreal"))

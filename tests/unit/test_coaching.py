@@ -95,6 +95,9 @@ def test_a_follow_up_question_is_searched_within_the_situation_told_before(
     assert card_index.hints and all(
         "situation:price-increase" in hints for hints in card_index.hints
     )
+    # The situation's cards come first, not whatever shares the most words.
+    first = card_index.get(buyer.offered(OpenCard)[0].card)
+    assert first is not None and "price-increase" in first.situations
 
 
 def test_the_memory_is_forgotten_after_its_retention(

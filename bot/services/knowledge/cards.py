@@ -32,13 +32,22 @@ CLARIFY_SITUATIONS = (
 )
 
 
-def answer_question(turn: Turn, text: str) -> list[Reply]:
-    """Answer free text with the best cards, or ask one clarifying question if none fits well."""
+def answer_question(turn: Turn, text: str, within: str | None = None) -> list[Reply]:
+    """Answer free text with the best cards, or ask one clarifying question if none fits well.
+
+    `within`: the situation being talked about (a follow-up names none of its own): its cards
+    come first, the best others fill up.
+    """
     found = search.search(turn, text, MAX_SHOWN)
     if found.miss is Miss.UNAVAILABLE:
         return [turn.reply("search_unavailable")]
     if found.miss is Miss.NO_WORDS:
         return [turn.reply("search_no_words")]
+    on_topic = search.search(turn, text, MAX_SHOWN, [f"situation:{within}"]) if within else None
+    if on_topic is not None and on_topic.hits:
+        ids = {hit.card.id for hit in on_topic.hits}
+        hits = [*on_topic.hits, *(hit for hit in found.hits if hit.card.id not in ids)]
+        return show_hits(turn, hits[:MAX_SHOWN], "cards_intro")
     if not found.hits or not found.hits[0].confident:
         return clarify(turn, text)
     return show_hits(turn, list(found.hits), "cards_intro")

@@ -148,7 +148,9 @@ def respond(turn: Turn, text: str) -> list[Reply]:
     if by_intent is not None:
         return by_intent
     if reading is None or not (reading.needs_acknowledging or _is_confident(reading)):
-        return [*knowledge.answer_question(turn, text), *_prepare_offer(turn, reading, text)]
+        within = _follow_up_situation(turn, reading)
+        answer = knowledge.answer_question(turn, text, within)
+        return [*answer, *_prepare_offer(turn, reading, text)]
     first = _acknowledgement(turn, reading)
     technique = _technique(turn, reading, text) if reading.needs_acknowledging else []
     substance = _substance(turn, reading, text, exclude=technique)
@@ -192,6 +194,15 @@ def _by_intent(turn: Turn, reading: EmotionReading, text: str) -> list[Reply] | 
     if not found.hits:
         return None  # nothing of that kind fits: answer as any question
     return knowledge.show_hits(turn, list(found.hits), lead)
+
+
+def _follow_up_situation(turn: Turn, reading: EmotionReading | None) -> str | None:
+    """The situation a message continues, when it names none itself (a follow-up question)."""
+    if reading is None or reading.situations or reading.intent is not Intent.QUESTION:
+        return None
+    memory = turn.memory
+    recent = memory is not None and turn.now - memory.at <= FOLLOW_UP_WITHIN
+    return memory.situation if recent and memory is not None else None
 
 
 def _is_confident(reading: EmotionReading) -> bool:
