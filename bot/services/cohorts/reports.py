@@ -154,8 +154,10 @@ def report_text(
     else:
         lines.append(t("report_too_few", count=len(report.with_results)))
     done, given = report.completion
-    rate = round(100 * done / given) if given else 0
-    lines.append(t("report_completion", done=done, given=given, rate=rate))
+    if given:
+        lines.append(t("report_completion", done=done, given=given, rate=round(100 * done / given)))
+    else:
+        lines.append(t("report_no_exercise"))
     lines += [_exercise_line(e, t, language, cards) for e in report.exercises]
     lines.append(_overdue_line(report, messages, language, cards))
     return "\n".join(lines)
