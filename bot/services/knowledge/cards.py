@@ -15,9 +15,8 @@ from . import search
 from .search import Miss
 
 MAX_SHOWN = 3
-# A preview is a title and the start of the card: three of them, with a word of acknowledgement,
-# should fit a phone screen; "read more" opens the rest.
-PREVIEW_CHARS = 120
+# The first card of an answer shows its first lines, cut here; the others show their title.
+PREVIEW_CHARS = 110
 MAX_SAVED_LISTED = 10
 STORED_QUERY_CHARS = 300
 OTHER = "other"
@@ -94,11 +93,17 @@ def show_hits(turn: Turn, hits: list[CardHit], lead_key: str) -> list[Reply]:
 
 
 def card_previews(turn: Turn, cards: list[Card], start: int = 1) -> list[Reply]:
-    """One short message per card: number, title, gist, and its two buttons (which stay)."""
+    """One short message per card: number, title, and its two buttons (which stay).
+
+    The first card also shows how it begins; the others only their title, so that a whole answer
+    fits a phone screen; "read more" opens any of them.
+    """
     replies = []
     for number, card in enumerate(cards, start=start):
         text = card.text(turn.user.language)
-        preview = f"{number}. {text.title}\n{card.gist(turn.user.language, PREVIEW_CHARS)}"
+        preview = f"{number}. {text.title}"
+        if number == start:
+            preview += f"\n{card.gist(turn.user.language, PREVIEW_CHARS)}"
         options = card_buttons(turn, card.id, number)
         replies.append(Reply(preview, options, layout=Layout.CARDS, key="card_preview"))
     return replies
