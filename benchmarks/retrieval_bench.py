@@ -19,37 +19,32 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     """Build the index from scratch, then time every labelled query several times."""
-    from bot.adapters.nlp.embeddings import SentenceTransformerEmbeddings, default_model_path
+    from bot.adapters.nlp.encoders import open_encoder
     from bot.adapters.retrieval.evalset import load_queries
     from bot.adapters.retrieval.index import open_index
+    from bot.config import load_settings
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="times each query is searched")
     args = parser.parse_args()
     knowledge = ROOT / "knowledge"
 
+    settings = load_settings()
     started = time.perf_counter()
-    embeddings = SentenceTransformerEmbeddings(default_model_path())
+    # The engine the coach uses (TRUSTCOACH_EMBEDDINGS; the multilingual USE by default).
+    embeddings = open_encoder(settings.embeddings, settings.model_path)
     model_seconds = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as cache:
         index, report = open_index(
-            knowledge / "cards",
-            knowledge / "lexicon.yaml",
-            Path(cache),
-            None,
-            embeddings_factory=lambda _m: embeddings,
+            knowledge / "cards", knowledge / "lexicon.yaml", Path(cache), embeddings
         )
-        print(f"model load: {model_seconds:.1f} s")
+        print(f"encoder ({settings.embeddings}) load: {model_seconds:.1f} s")
         print(
             f"index build ({report.cards} cards, {report.documents} documents): "
             f"{report.seconds:.1f} s"
         )
         _, again = open_index(
-            knowledge / "cards",
-            knowledge / "lexicon.yaml",
-            Path(cache),
-            None,
-            embeddings_factory=lambda _m: embeddings,
+            knowledge / "cards", knowledge / "lexicon.yaml", Path(cache), embeddings
         )
         print(f"index load from cache: {again.seconds:.2f} s ({again.action})")
 
