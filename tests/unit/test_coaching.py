@@ -443,3 +443,19 @@ def test_charts_compare_like_with_like_and_label_each_result_distinctly(
     assert len(set(lines.x_labels)) == 3  # same day: told apart by their time
     (radar,) = [c for c in charts.drawn if isinstance(c, RadarChart)]
     assert radar.previous is not None and radar.previous.name != radar.current.name
+
+
+def test_words_typed_at_the_mood_question_answer_it_and_a_story_is_answered(
+    engine: DialogueEngine, store: FakeStore, clock: FakeClock
+) -> None:
+    buyer = _person(engine, "fr", "buyer")
+    clock.advance(days=1)
+    buyer.start()
+    assert buyer.flow is Flow.MOOD
+    buyer.say("bof")  # a word, not a number: still the answer to what was asked
+    assert [m.score for m in store.moods] == [3]
+    clock.advance(days=1)
+    buyer.start()
+    buyer.say("mon fournisseur m'annonce une hausse de prix et je le vois demain")
+    assert len(store.moods) == 1 and buyer.flow is not Flow.MOOD  # a story: answered as one
+    assert buyer.conversation.memory is not None

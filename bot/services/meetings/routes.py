@@ -82,7 +82,7 @@ FEATURE = Feature(
             idle=True,
             yes_no=True,
         ),
-        Step(Flow.MOOD, mood.ask, idle=True),
+        Step(Flow.MOOD, mood.ask, read=mood.read_typed, idle=True),
     ),
     on_return=(debrief.debrief_reminder,),
     return_prompt=mood.ask_on_return,
