@@ -459,3 +459,26 @@ def test_words_typed_at_the_mood_question_answer_it_and_a_story_is_answered(
     buyer.say("mon fournisseur m'annonce une hausse de prix et je le vois demain")
     assert len(store.moods) == 1 and buyer.flow is not Flow.MOOD  # a story: answered as one
     assert buyer.conversation.memory is not None
+
+
+def test_distress_typed_at_the_new_questions_gets_the_hand_off_and_is_stored_nowhere(
+    engine: DialogueEngine, store: FakeStore, clock: FakeClock
+) -> None:
+    distress = "je suis en burn-out, je n'en peux plus"
+    buyer = _person(engine, "fr", "buyer")
+    buyer.say("/timezone")
+    buyer.say(distress)
+    assert buyer.keys == ["safety_burnout"] and _user(store).time_zone is None
+    clock.advance(days=1)
+    buyer.start()
+    assert buyer.flow is Flow.MOOD
+    buyer.say(distress)
+    assert buyer.keys == ["safety_burnout"] and not store.moods
+    _prepare_with(buyer, "mon fournisseur veut une hausse de prix, je le vois demain")
+    clock.advance(days=2)
+    buyer.start()
+    assert buyer.flow is Flow.DEBRIEF_OFFER
+    buyer.say(distress)
+    assert buyer.keys == ["safety_burnout"]
+    assert "story" not in _preparation(store).debrief_notes
+    assert distress not in repr(store)
