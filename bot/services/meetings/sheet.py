@@ -113,18 +113,18 @@ def sheet_cards(turn: Turn, preparation: Preparation) -> tuple[list[Card], list[
         more = search.cards(turn, query, CANDIDATES, ["kind:golden-rule"])
         rules += [c for c in more if c not in rules]
     practical = search.cards(turn, query, CANDIDATES, ["kind:practice", *situation])
-    side = _side(preparation)
-    return fitting(rules, side)[:3], fitting(practical, side)[:3]
+    # The rules keep the search's order (relevance); the voice of the sentences is the side's
+    # (see `fitting`, used where the sentences are picked).
+    return rules[:3], practical[:3]
 
 
 def fitting(cards: list[Card], side: str) -> list[Card]:
-    """Cards written for this side alone first, then those for one situation before general ones.
+    """Cards written for this side alone first: their sentences are in the user's own voice.
 
-    A card for both sides may carry the other side's sentences ("I wanted you to hear it from me:
-    the March delivery will be two weeks late" is a supplier's line): the side's own cards speak
-    in the user's voice. The search order stays within each group.
+    (Sentences of cards for both sides that only one side would say are marked as such and kept
+    for that side.) The search order stays within each group.
     """
-    return sorted(cards, key=lambda card: (card.audiences != (side,), len(card.situations) > 2))
+    return sorted(cards, key=lambda card: card.audiences != (side,))
 
 
 def _query(turn: Turn, preparation: Preparation) -> str:
