@@ -20,6 +20,7 @@ from bot.adapters.nlp.encoders import Calibration, TextEncoder
 from bot.adapters.nlp.text import words
 from bot.adapters.reader.factory import open_reader
 from bot.adapters.reader.features import Featurizer
+from bot.adapters.reader.reader import signed_figure_first
 from bot.adapters.reader.training import CUE_FILES
 from bot.domain.emotions import EmotionReading, Intent, Meeting, SafetyConcern, SafetyLevel
 
@@ -229,3 +230,20 @@ def test_a_trainer_that_fails_leaves_the_training_to_this_process(
 ) -> None:
     _, report = open_reader(knowledge, tmp_path / "cache", HashingEncoder(), trainer=lambda: None)
     assert report.action == "trained" and report.messages == len(CORPUS) * 6
+
+
+@pytest.mark.parametrize(
+    ("message", "found", "first"),
+    [
+        ("they sent the +14% letter on a friday at 5pm", ("late-delivery", "price-increase"),
+         "price-increase"),
+        ("ils veulent 7 % de plus au T2", ("cost-reduction", "price-increase"), "price-increase"),
+        ("le client exige -3 % par an", ("payment-delay", "cost-reduction"), "cost-reduction"),
+        ("late again, third time", ("late-delivery", "price-increase"), "late-delivery"),
+    ],
+)  # fmt: skip
+def test_a_signed_figure_puts_its_situation_first(
+    message: str, found: tuple[str, ...], first: str
+) -> None:
+    ordered = signed_figure_first(message, found)
+    assert ordered[0] == first and set(ordered) == set(found)
