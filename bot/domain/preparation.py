@@ -18,6 +18,11 @@ SPOKEN_BY = {
     "buyer": ("Say (buyer):", "À dire (achats) :", "À dire (achats):"),
     "supplier": ("Say (supplier):", "À dire (fournisseur) :", "À dire (fournisseur):"),
 }
+# A trap only one side falls into, in a card for both: "Avoid (supplier):", "À éviter (achats) :".
+TRAPS_OF = {
+    "buyer": ("Avoid (buyer):", "À éviter (achats) :", "À éviter (achats):"),
+    "supplier": ("Avoid (supplier):", "À éviter (fournisseur) :", "À éviter (fournisseur):"),
+}
 
 
 @dataclass
@@ -199,9 +204,12 @@ def sentences_to_try(
     return _unique([s for card in cards for s in card_lines(card, language, markers)], limit)
 
 
-def traps_to_avoid(cards: list[Card], language: Language, limit: int = 3) -> list[str]:
-    """The 'Avoid:' lines of the chosen cards."""
-    return _unique([s for card in cards for s in card_lines(card, language, AVOID_MARKERS)], limit)
+def traps_to_avoid(
+    cards: list[Card], language: Language, limit: int = 3, side: str | None = None
+) -> list[str]:
+    """The 'Avoid:' lines of the chosen cards; with a side, its own marked traps too."""
+    markers = AVOID_MARKERS + (TRAPS_OF.get(side or "", ()))
+    return _unique([s for card in cards for s in card_lines(card, language, markers)], limit)
 
 
 def _unique(lines: list[str], limit: int) -> list[str]:

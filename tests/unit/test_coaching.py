@@ -19,7 +19,7 @@ from bot.domain.dialogue import User
 from bot.domain.emotions import EmotionReading, SafetyConcern, SafetyLevel, SafetyReading
 from bot.domain.framework import Language
 from bot.domain.memory import MEMORY_HOURS
-from bot.domain.preparation import SAY_MARKERS, SPOKEN_BY, Preparation, card_lines
+from bot.domain.preparation import SAY_MARKERS, SPOKEN_BY, TRAPS_OF, Preparation, card_lines
 from bot.services.conversation.options import (
     DebriefLater,
     DebriefScore,
@@ -152,6 +152,7 @@ def test_a_price_increase_preparation_holds_only_the_users_side(
     # ...and the lines of cards for both sides that only the other side would say.
     marked = {s for c in all_cards for s in card_lines(c, "en", SPOKEN_BY[other])}
     assert marked, "the cards mark the sentences only one side would say"
+    marked |= {s for c in all_cards for s in card_lines(c, "en", TRAPS_OF[other])}
     for line in _say_lines(others_only, "en") | marked:
         assert line not in sheet, f"a {other}'s sentence in a {role}'s sheet: {line}"
     shown = {value.card for value in person.offered(OpenCard)}

@@ -29,7 +29,7 @@ def finish(turn: Turn, preparation: Preparation) -> list[Reply]:
     # The side's own cards speak first: their sentences are in the user's voice.
     spoken = fitting(practical + rules, _side(preparation))
     sentences = sentences_to_try(spoken, language, SHEET_SENTENCES, _side(preparation))
-    traps = traps_to_avoid(spoken, language)
+    traps = traps_to_avoid(spoken, language, side=_side(preparation))
     preparation.completed_at = turn.now
     turn.uow.preparations.save(preparation)
     turn.go(Flow.CARDS, CardsStep(tuple(card.id for card in rules[:1])))
