@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from bot.cli._registry import Commands, evaluations
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Services
     from bot.config import Settings
     from bot.domain.emotions import LabelledMessage
     from bot.domain.framework import Role
-    from bot.services.ports import CardIndex
 
 SET_PATTERNS = ("messages*.yaml",)
 SIDES = ("buyer", "supplier")
@@ -67,7 +67,8 @@ def eval_coaching(settings: Settings, args: argparse.Namespace) -> int:
     for path in sets:
         messages = [m for m in load_labelled_messages(path) if _judged(m)]
         for language in ("en", "fr"):
-            score = _score(services, [m for m in messages if m.language == language])
+            mine = [m for m in messages if m.language == language]
+            score = _score(services, mine, f"{path.stem}-{language}")
             if score.messages:
                 _print_row(path.name, language, score, args.misses)
     services.close()
@@ -78,24 +79,20 @@ def _judged(message: LabelledMessage) -> bool:
     return message.side in SIDES and bool(message.situations) and not message.needs_help
 
 
-def _score(services: object, messages: list[LabelledMessage]) -> SideScore:
+def _score(services: Services, messages: list[LabelledMessage], users: str) -> SideScore:
     from bot.domain.dialogue import Start, Text  # noqa: PLC0415
+    from bot.services.conversation.options import OpenCard  # noqa: PLC0415
+    from bot.services.conversation.protocol import decode  # noqa: PLC0415
 
-    engine = services.engine  # type: ignore[attr-defined]
-    cards: CardIndex = services.cards  # type: ignore[attr-defined]
     score = SideScore()
     for number, message in enumerate(messages):
-        user = f"eval-{message.language}-{number}-{id(messages)}"
+        user = f"{users}-{number}"  # a new user per message: nothing carries over
         role: Role = "supplier" if message.side == "supplier" else "buyer"
-        engine.handle("eval", user, Start(language=message.language, role=role))
-        replies = engine.handle("eval", user, Text(message.text))
-        shown = [
-            option.id.split(":", 1)[1]
-            for reply in replies
-            for option in reply.options
-            if option.id.startswith("card:")
-        ]
-        found = [card for card in (cards.get(card_id) for card_id in shown) if card is not None]
+        services.engine.handle("eval", user, Start(language=message.language, role=role))
+        replies = services.engine.handle("eval", user, Text(message.text))
+        opened = [decode(option.id) for reply in replies for option in reply.options]
+        shown = [value.card for value in opened if isinstance(value, OpenCard)]
+        found = [card for card in map(services.cards.get, shown) if card is not None]
         score.messages += 1
         if not found:
             score.misses.append(f"no card: {message.text[:70]}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.framework import Language
@@ -81,5 +82,7 @@ def parse_zone(text: str) -> str | None:
     return by_city.get(cleaned.casefold())
 
 
-def _known_zones() -> set[str]:
-    return {zone for zone in available_timezones() if not zone.startswith(("posix/", "right/"))}
+@cache
+def _known_zones() -> frozenset[str]:
+    # available_timezones() walks the zone database on disk: once per process is enough.
+    return frozenset(z for z in available_timezones() if not z.startswith(("posix/", "right/")))

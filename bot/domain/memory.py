@@ -152,20 +152,13 @@ def remember(
     price increase do not belong to a quality incident.
     """
     base = previous if previous is not None and previous.is_fresh(now) else None
-    situation = situations[0] if situations else None
-    if (
-        base is not None
-        and situation
-        and base.situation
-        and situation
-        not in (
-            base.situation,
-            *situations,
-        )
-    ):
-        base = None
-    if base is not None and situation is None and base.situation in situations:
-        situation = base.situation
+    if base is not None and base.situation and situations and base.situation not in situations:
+        base = None  # another situation: what was said about the first one does not carry over
+    # A message that also names the situation being talked about stays with it.
+    if base is not None and base.situation in situations:
+        situation: str | None = base.situation
+    else:
+        situation = situations[0] if situations else None
     when = meeting_time(text, now)
     side, name = counterpart(text)
     figures = figures_in(text)
@@ -229,13 +222,21 @@ def day_said(text: str, now: datetime) -> date | None:
     return _day(fold(text), now.date())
 
 
+# Compiled once: every free-text message is read for a day. Longer phrases first, so that
+# "apres-demain" is not read as "demain".
+_RELATIVE_PATTERNS = tuple(
+    (re.compile(rf"(?<![\w-]){re.escape(fold(phrase))}(?![\w-])"), offset)
+    for phrase, offset in sorted(_RELATIVE_DAYS.items(), key=lambda item: -len(item[0]))
+)
+_WEEKDAY_PATTERNS = tuple((re.compile(rf"\b{name}\b"), day) for name, day in _WEEKDAYS.items())
+
+
 def _day(folded: str, today: date) -> date | None:
-    # Longer phrases first, so that "apres-demain" is not read as "demain".
-    for phrase, offset in sorted(_RELATIVE_DAYS.items(), key=lambda item: -len(item[0])):
-        if re.search(rf"(?<![\w-]){re.escape(fold(phrase))}(?![\w-])", folded):
+    for pattern, offset in _RELATIVE_PATTERNS:
+        if pattern.search(folded):
             return today + timedelta(days=offset)
-    for name, weekday in _WEEKDAYS.items():
-        if re.search(rf"\b{name}\b", folded):
+    for pattern, weekday in _WEEKDAY_PATTERNS:
+        if pattern.search(folded):
             ahead = (weekday - today.weekday()) % 7 or 7
             return today + timedelta(days=ahead)
     if _NEXT_WEEK.search(folded):

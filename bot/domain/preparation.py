@@ -63,6 +63,11 @@ class Preparation:
         return step in self.answers
 
     @property
+    def side(self) -> str:
+        """The side the preparation is written for (a trainer prepares as a buyer)."""
+        return "supplier" if self.role == "supplier" else "buyer"
+
+    @property
     def from_chat(self) -> tuple[str, ...]:
         """The steps answered from what the person said before the preparation began."""
         return tuple(self.answers.get("from_chat", "").split())
@@ -151,12 +156,15 @@ _FILLERS = frozenset(
 )
 
 
+_VAGUE_LONGEST_FIRST = tuple(sorted(_VAGUE_PHRASES, key=len, reverse=True))
+
+
 def is_only_unsure(text: str) -> bool:
     """Tell whether an answer says nothing but "I don't know" or "I have none"."""
     if not is_vague(text):
         return False
     folded = " ".join(fold(text).replace("’", "'").split())
-    for phrase in sorted(_VAGUE_PHRASES, key=len, reverse=True):
+    for phrase in _VAGUE_LONGEST_FIRST:
         folded = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " ", folded)
     rest = [w for w in re.findall(r"[\w']+", folded) if w not in _FILLERS]
     return not rest

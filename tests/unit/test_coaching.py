@@ -100,6 +100,22 @@ def test_a_follow_up_question_is_searched_within_the_situation_told_before(
     assert first is not None and "price-increase" in first.situations
 
 
+def test_a_question_hours_later_is_not_held_to_the_old_situation(
+    engine: DialogueEngine, card_index: FakeCardIndex, clock: FakeClock
+) -> None:
+    buyer = _person(engine, "fr", "buyer")
+    buyer.say(FR_BUYER)
+    question = "et s'il me dit c'est à prendre ou à laisser ?"
+    buyer.say(question)
+    assert any("situation" in facets for _, _, facets in card_index.searches[-2:])
+    clock.advance(hours=3)
+    card_index.searches.clear()
+    buyer.say(question)
+    assert card_index.searches and not any(
+        "situation" in facets for _, _, facets in card_index.searches
+    )
+
+
 def test_the_memory_is_forgotten_after_its_retention(
     engine: DialogueEngine, store: FakeStore, clock: FakeClock
 ) -> None:

@@ -258,13 +258,14 @@ def _highlight(
 
 def _focus_next(turn: Turn, weakest: str, tied: bool) -> Reply:
     """The focus after a result: a chosen one stays, a tie lets the user choose, else an offer."""
+    framework = turn.content.framework
     chosen = turn.user.focus
-    if (chosen is not None and turn.content.framework.has_competency(chosen)) or tied:
+    if chosen is not None and framework.has_competency(chosen):
         turn.go(Flow.MENU)
-    if chosen is not None and turn.content.framework.has_competency(chosen):
-        name = turn.content.framework.competency(chosen).name.in_(turn.user.language)
+        name = framework.competency(chosen).name.in_(turn.user.language)
         return turn.reply("focus_kept", competency=name)
     if tied:
+        turn.go(Flow.MENU)
         option = turn.option(FocusChange(), turn.t("focus_choose_button"), "1")
         return turn.reply("focus_tied", options=(option,))
     return progress.offer_focus(turn, weakest)

@@ -100,16 +100,21 @@ def _negotiation_follow_up(turn: Turn, reading: EmotionReading) -> bool:
     gets the hand-off, and without that context the calm check-in stays.
     """
     safety = reading.safety
-    memory = turn.memory
     return (
         safety is not None
         and not safety.plain
         and safety.level is SafetyLevel.WEAK
         and reading.intent is Intent.QUESTION
-        and memory is not None
-        and memory.situation is not None
-        and turn.now - memory.at <= FOLLOW_UP_WITHIN
+        and _recent_situation(turn) is not None
     )
+
+
+def _recent_situation(turn: Turn) -> str | None:
+    """The situation the person described within the last two hours, if any."""
+    memory = turn.memory
+    if memory is None or turn.now - memory.at > FOLLOW_UP_WITHIN:
+        return None
+    return memory.situation
 
 
 def _check_in(turn: Turn, language: Language, category: str, reading: EmotionReading) -> Reply:
@@ -142,13 +147,14 @@ def respond(turn: Turn, text: str) -> list[Reply]:
     """Answer free text by what it asks: a greeting, thanks, an exercise, or help with a situation
     (the emotion first when it shows, then the cards)."""
     reading = read(turn, text)
+    # What was being talked about before this message (remembering it refreshes the memory).
+    within = _follow_up_situation(turn, reading)
     if reading is None or reading.intent not in SHORT_ANSWERS:
         turn.remember(text, reading)  # safety came first: flagged text never reaches here
     by_intent = _by_intent(turn, reading, text) if reading is not None else None
     if by_intent is not None:
         return by_intent
     if reading is None or not (reading.needs_acknowledging or _is_confident(reading)):
-        within = _follow_up_situation(turn, reading)
         answer = knowledge.answer_question(turn, text, within)
         return [*answer, *_prepare_offer(turn, reading, text)]
     first = _acknowledgement(turn, reading)
@@ -200,9 +206,7 @@ def _follow_up_situation(turn: Turn, reading: EmotionReading | None) -> str | No
     """The situation a message continues, when it names none itself (a follow-up question)."""
     if reading is None or reading.situations or reading.intent is not Intent.QUESTION:
         return None
-    memory = turn.memory
-    recent = memory is not None and turn.now - memory.at <= FOLLOW_UP_WITHIN
-    return memory.situation if recent and memory is not None else None
+    return _recent_situation(turn)
 
 
 def _is_confident(reading: EmotionReading) -> bool:

@@ -260,12 +260,8 @@ def _position(preparation: Preparation, step: str) -> tuple[int, int]:
     return min(total, answered + 1), total
 
 
-def _side(preparation: Preparation) -> str:
-    return "supplier" if preparation.role == "supplier" else "buyer"
-
-
 def _question_key(preparation: Preparation, step: str) -> str:
-    return f"prep_{step}_{_side(preparation)}" if step in ("situation", "needs") else f"prep_{step}"
+    return f"prep_{step}_{preparation.side}" if step in ("situation", "needs") else f"prep_{step}"
 
 
 def _back_option(turn: Turn, preparation: Preparation) -> tuple[Option, ...]:

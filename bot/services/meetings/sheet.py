@@ -19,7 +19,7 @@ from . import labels
 
 SHOWN_SENTENCES = 2  # on a phone: two sentences to say, one trap; the file has the rest
 SHEET_SENTENCES = 4
-CANDIDATES = 8  # cards looked at for each part of the sheet, before the side's own come first
+CANDIDATES = 8  # cards looked at for each part of the sheet (the side's own speak first)
 
 
 def finish(turn: Turn, preparation: Preparation) -> list[Reply]:
@@ -27,9 +27,10 @@ def finish(turn: Turn, preparation: Preparation) -> list[Reply]:
     rules, practical = sheet_cards(turn, preparation)
     language = turn.user.language
     # The side's own cards speak first: their sentences are in the user's voice.
-    spoken = fitting(practical + rules, _side(preparation))
-    sentences = sentences_to_try(spoken, language, SHEET_SENTENCES, _side(preparation))
-    traps = traps_to_avoid(spoken, language, side=_side(preparation))
+    side = preparation.side
+    spoken = fitting(practical + rules, side)
+    sentences = sentences_to_try(spoken, language, SHEET_SENTENCES, side)
+    traps = traps_to_avoid(spoken, language, side=side)
     preparation.completed_at = turn.now
     turn.uow.preparations.save(preparation)
     turn.go(Flow.CARDS, CardsStep(tuple(card.id for card in rules[:1])))
@@ -77,9 +78,14 @@ def quoted(turn: Turn, sentence: str) -> str:
     return f"« {plain} »" if turn.user.language == "fr" else f"“{plain}”"
 
 
-def _walkaway(turn: Turn, preparation: Preparation) -> str:
+def _walkaway_card(turn: Turn, preparation: Preparation) -> Card | None:
+    """The card on building an alternative, shown when the user had none."""
     card_id = preparation.answers.get("walkaway_card")
-    card = search.card(turn, card_id) if card_id else None
+    return search.card(turn, card_id) if card_id else None
+
+
+def _walkaway(turn: Turn, preparation: Preparation) -> str:
+    card = _walkaway_card(turn, preparation)
     if card is not None:
         return turn.t("sheet_walkaway_build", title=card.text(turn.user.language).title)
     return labels.short(preparation.answers.get("walkaway") or "-", 120)
@@ -99,7 +105,7 @@ def opening_for(turn: Turn, preparation: Preparation) -> str:
         topic = labels.in_sentence(turn.t(f"situation_{preparation.situation}"))
     else:
         topic = turn.t("prep_opening_topic")
-    return turn.t(f"prep_opening_{_side(preparation)}", topic=topic)
+    return turn.t(f"prep_opening_{preparation.side}", topic=topic)
 
 
 def sheet_cards(turn: Turn, preparation: Preparation) -> tuple[list[Card], list[Card]]:
@@ -159,7 +165,7 @@ def render_sheet(
         ("sheet_lesson", _lesson_text(turn, preparation)),
         ("sheet_stakes", answers.get("stakes") or "-"),
         ("sheet_feeling", _feeling_text(turn, preparation, language)),
-        (f"sheet_needs_{_side(preparation)}", answers.get("needs") or "-"),
+        (f"sheet_needs_{preparation.side}", answers.get("needs") or "-"),
         ("sheet_walkaway", _walkaway_text(turn, preparation)),
         ("sheet_opening", unquoted(_opening(preparation)) or "-"),
         (
@@ -183,10 +189,10 @@ def _bullets(lines: Iterable[str]) -> str:
 
 
 def _situation_text(preparation: Preparation) -> str:
-    answers = preparation.answers
-    parts = [answers.get("situation_note", ""), answers.get("figures", "")]
-    note = answers.get("situation_note", "")
-    return " — ".join(p for p in parts if p and (p == note or p not in note))
+    """The user's own words about the meeting, with the figures when the words lack them."""
+    note = preparation.answers.get("situation_note", "")
+    figures = preparation.answers.get("figures", "")
+    return " — ".join(part for part in (note, figures if figures not in note else "") if part)
 
 
 def _lesson_text(turn: Turn, preparation: Preparation) -> str:
@@ -205,13 +211,8 @@ def _feeling_text(turn: Turn, preparation: Preparation, language: Language) -> s
 
 def _walkaway_text(turn: Turn, preparation: Preparation) -> str:
     given = preparation.answers.get("walkaway") or "-"
-    card_id = preparation.answers.get("walkaway_card")
-    card = search.card(turn, card_id) if card_id else None
+    card = _walkaway_card(turn, preparation)
     if card is None:
         return given
     build = turn.t("sheet_walkaway_build", title=card.text(turn.user.language).title)
     return f"{given}\n\n{build}\n\n{card.plain_body(turn.user.language)}"
-
-
-def _side(preparation: Preparation) -> str:
-    return "supplier" if preparation.role == "supplier" else "buyer"

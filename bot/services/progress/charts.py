@@ -49,8 +49,10 @@ def lines_image(
     charts: ChartRenderer,
 ) -> Image | None:
     """Each register over the last results; None before there are two."""
+    if not history:
+        return None
     # Like with like: the line follows the same instrument as the latest result.
-    alike = [r for r in history if history and r.instrument == history[-1].instrument]
+    alike = [r for r in history if r.instrument == history[-1].instrument]
     shown = alike[-LINE_CHART_RESULTS:]
     if len(shown) < 2:
         return None
