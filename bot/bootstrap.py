@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
@@ -116,6 +118,23 @@ def _status(name: str, part: object) -> ResourceStatus:
     return ResourceStatus(name, ResourceState.READY)  # a plain object is there from the start
 
 
+def _settled(parts: list[object]) -> Callable[[], None]:
+    """Before a transaction: wait for parts still loading, so no lock is held meanwhile.
+
+    Loading the reader or the card index takes seconds; inside a write transaction it would
+    keep every other program on the same SQLite file waiting ("database is locked").
+    """
+    loading = [part for part in parts if isinstance(part, _Loading)]
+
+    def ready() -> None:
+        for part in loading:
+            if part.status().state is ResourceState.IDLE:
+                part.warm_up()
+            part.wait()
+
+    return ready
+
+
 def _select_one(engine: Engine) -> None:
     """Run `SELECT 1` on a driver connection of the pool, outside SQLAlchemy's transactions."""
     # SQLAlchemy's transactions begin with SQLite's BEGIN IMMEDIATE (see database.make_engine):
@@ -131,12 +150,34 @@ def _select_one(engine: Engine) -> None:
 
 
 def prepare_storage(settings: Settings) -> Engine:
-    """Create the data folder and the database engine, and migrate the schema if needed."""
+    """Create the data folder and the database engine, and migrate the schema if needed.
+
+    A SQLite file that was created here before and is now missing stops the start-up
+    (DatabaseMissingError) instead of becoming a new, empty database.
+    """
     if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = database.make_engine(settings.sqlalchemy_url)
+        private_folder(settings.data_dir)
+    url = settings.sqlalchemy_url
+    database.check_sqlite_file(url)
+    engine = database.make_engine(url, timeouts(settings))
     database.ensure_schema(engine)
+    database.mark_sqlite_file(url)
     return engine
+
+
+def timeouts(settings: Settings) -> database.Timeouts:
+    """The database time-outs the settings give."""
+    return database.Timeouts(
+        connect=settings.db_connect_timeout,
+        statement=settings.db_statement_timeout,
+        lock=settings.db_lock_timeout,
+    )
+
+
+def private_folder(folder: Path) -> None:
+    """Create the data folder readable by its owner only (0700): it holds people's answers."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
 
 
 class ModelHolder(SharedEmbeddings):
@@ -206,6 +247,7 @@ def build_services(settings: Settings, server: bool = False, **overrides: Any) -
     charts = overrides.get("charts") or (ChartProcess() if server else LazyCharts())
     clock = overrides.get("clock") or SystemClock()
     engine = DialogueEngine(
+        ready=_settled([cards, emotions]),
         unit_of_work=unit_of_work,
         content=content,
         clock=clock,

@@ -94,7 +94,20 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
     )
+    db_connect_timeout: float = Field(
+        default=5.0, gt=0, le=300, description="Seconds to wait for a database connection."
+    )
+    db_statement_timeout: float = Field(
+        default=15.0, gt=0, le=3600, description="Seconds one SQL statement may run (PostgreSQL)."
+    )
+    db_lock_timeout: float = Field(
+        default=10.0, gt=0, le=3600, description="Seconds to wait for a lock held by another."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
+    log_personal_data: bool = Field(
+        default=False,
+        description="Let message texts and names into logs (debugging only; off in production).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -315,7 +315,10 @@ class FakeBotApi:
     """
 
     def __init__(
-        self, token: str = "123456:TEST-token", bot_username: str = "trustcoach_test_bot"
+        self,
+        token: str = "123456:TEST-token",
+        bot_username: str = "trustcoach_test_bot",
+        first_update_id: int = 1,
     ) -> None:
         self.token = token
         """The only token the server accepts."""
@@ -349,7 +352,7 @@ class FakeBotApi:
         self.listeners: list[Callable[[str, JSON], None]] = []
         """Called in the server's loop after each successful call: (method lowercased, params)."""
         self._sent: list[JSON] = []
-        self._state = _State()
+        self._state = _State(next_update_id=first_update_id)
         self._lock = threading.RLock()
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from bot.domain.assessment import AssessmentSession, InstrumentId
 from bot.domain.cards import Card
 from bot.domain.charts import BarChart, LineChart, RadarChart
 from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
+from bot.domain.delivery import LEASE, Delivery
 from bot.domain.dialogue import User
 from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
@@ -37,6 +38,8 @@ class FakeStore:
     assignments: dict[int, Assignment] = field(default_factory=dict)
     completions: dict[tuple[int, int], Completion] = field(default_factory=dict)
     reminders: dict[int, Reminder] = field(default_factory=dict)
+    # (channel, update key) -> [delivery, sent, lease until]
+    deliveries: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
     next_id: int = 1
 
     def records(self) -> tuple[object, ...]:
@@ -364,6 +367,64 @@ class FakeReminderRepository:
         return sorted(waiting, key=lambda r: (r.due_at, r.id or 0))
 
 
+class FakeDeliveryRepository:
+    """Handled updates and their replies, with the SQL repository's claim rules."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def find(self, channel: str, update_key: str) -> Delivery | None:
+        row = self._store.deliveries.get((channel, update_key))
+        return copy.deepcopy(row[0]) if row else None
+
+    def add(self, channel: str, update_key: str, delivery: Delivery, now: datetime) -> Delivery:
+        stored = replace(delivery, id=self._store.next_id)
+        self._store.next_id += 1
+        self._store.deliveries[(channel, update_key)] = [stored, not delivery.replies, None]
+        return copy.deepcopy(stored)
+
+    def claim(self, user_id: int, now: datetime) -> list[Delivery]:
+        unsent = sorted(
+            (
+                row
+                for row in self._store.deliveries.values()
+                if row[0].user_id == user_id and not row[1]
+            ),
+            key=lambda row: row[0].id,
+        )
+        if any(row[2] is not None and row[2] > now for row in unsent):
+            return []
+        for row in unsent:
+            row[2] = now + LEASE
+        return [copy.deepcopy(row[0]) for row in unsent]
+
+    def progress(self, delivery_id: int, sent_parts: int) -> None:
+        for row in self._store.deliveries.values():
+            if row[0].id == delivery_id:
+                row[0].sent_parts = sent_parts
+
+    def done(self, delivery_id: int, now: datetime) -> None:
+        rows = self._store.deliveries.values()
+        owner = next((row[0].user_id for row in rows if row[0].id == delivery_id), None)
+        for row in rows:
+            if row[0].id == delivery_id:
+                row[1] = True
+            if row[0].user_id == owner:
+                row[2] = None
+
+    def stranded(self, channel: str, now: datetime, limit: int) -> list[str]:
+        found: list[str] = []
+        for (on, _), row in sorted(self._store.deliveries.items(), key=lambda i: i[1][0].id):
+            external = self._store.users[row[0].user_id].external_id
+            free = row[2] is None or row[2] < now
+            if on == channel and not row[1] and free and external not in found:
+                found.append(external)
+        return found[:limit]
+
+    def purge(self, before: datetime) -> int:
+        return 0
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed store; commit publishes it, anything else discards it."""
 
@@ -382,7 +443,11 @@ class FakeUnitOfWork:
         self.cohorts = FakeCohortRepository(self._working)
         self.assignments = FakeAssignmentRepository(self._working)
         self.reminders = FakeReminderRepository(self._working)
+        self.deliveries = FakeDeliveryRepository(self._working)
         return self
+
+    def lock_user(self, channel: str, external_id: str) -> None:
+        """One process, one fake store: nothing to serialise."""
 
     def __exit__(
         self,

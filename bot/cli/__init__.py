@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.cli import chat, coaching, cohort, db, emotions, knowledge, reader, telegram
+from bot.cli import _logs, chat, coaching, cohort, db, emotions, knowledge, reader, telegram
 from bot.cli._registry import EXIT_FAILURE, EXIT_USAGE, Commands, Handler, evaluations
 
 if TYPE_CHECKING:
@@ -79,9 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported only now: pydantic takes a fifth of a second, which --help does not need.
     from bot.config import ConfigError, load_settings  # noqa: PLC0415
 
+    # Everything the coach writes (database, sheets, charts, caches) is its owner's only.
+    os.umask(0o077)
     try:
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+        _logs.configure(settings.log_level, _secrets(settings), settings.log_personal_data)
         handler: Handler = args.handler
         return handler(settings, args)
     except ConfigError as error:
@@ -89,6 +92,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except Exception as error:
         return _report(error)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    """The values no log line may show."""
+    secrets = [settings.telegram_token, settings.webhook_secret]
+    found = [secret.get_secret_value() for secret in secrets if secret is not None]
+    password = _database_password(settings.database_url)
+    return [*found, password] if password else found
+
+
+def _database_password(url: str | None) -> str | None:
+    if not url or "@" not in url:
+        return None
+    from sqlalchemy import make_url  # noqa: PLC0415 - only with a database URL
+
+    try:
+        return make_url(url).password
+    except Exception:  # a malformed URL fails later, with its own message
+        return None
 
 
 def _report(error: Exception) -> int:

@@ -113,11 +113,14 @@ def run_webhook(settings: Settings, _args: argparse.Namespace) -> int:
 
     services, application = _bot(settings, token)
     secret = settings.webhook_secret.get_secret_value()
-    print(
-        f"TrustCoach webhook on {settings.webhook_listen}:{settings.webhook_port}"
-        f"/{settings.webhook_path}",
-        flush=True,
-    )
+
+    def listening() -> None:
+        print(
+            f"TrustCoach webhook on {settings.webhook_listen}:{settings.webhook_port}"
+            f"/{settings.webhook_path}",
+            flush=True,
+        )
+
     try:
         asyncio.run(
             serve_webhook(
@@ -127,6 +130,7 @@ def run_webhook(settings: Settings, _args: argparse.Namespace) -> int:
                 settings.webhook_path,
                 secret,
                 settings.webhook_url,
+                on_listening=listening,
             )
         )
     finally:

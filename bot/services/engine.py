@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domain.content import Content
+from bot.domain.delivery import KEEP_HANDLED, Delivery
 from bot.domain.dialogue import Choice, Inbound, Reply, Start, User
 from bot.domain.framework import Language
 from bot.services import router
@@ -25,10 +27,20 @@ class Pressed:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The replies to one event, and for a button press, what the pressed option was."""
+    """The replies to one event, and for a button press, what the pressed option was.
+
+    With an update key (a channel that may deliver an update twice), `delivery` is the record
+    of the replies owed, `duplicate` tells that the update had been handled before (nothing
+    changed this time), and `deliveries` are the user's unsent replies this caller now holds,
+    in order (this update's among them, unless another sender holds the user's).
+    """
 
     replies: list[Reply]
     pressed: Pressed | None = None
+    language: Language = "en"
+    delivery: Delivery | None = None
+    duplicate: bool = False
+    deliveries: list[Delivery] = field(default_factory=list)
 
 
 class DialogueEngine:
@@ -48,6 +60,7 @@ class DialogueEngine:
         emotions: EmotionDetector | None = None,
         charts: ChartRenderer | None = None,
         trainer_allowlist: frozenset[str] | None = None,
+        ready: Callable[[], None] | None = None,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._content = content
@@ -57,6 +70,13 @@ class DialogueEngine:
         self._emotions = emotions
         self._charts = charts
         self._trainer_allowlist = trainer_allowlist
+        # Loads what a turn may need (card index, reader) outside any database transaction.
+        self._ready = ready or (lambda: None)
+
+    @property
+    def default_language(self) -> Language:
+        """The language for people whose channel does not say which they speak."""
+        return self._default_language
 
     @property
     def content(self) -> Content:
@@ -85,28 +105,100 @@ class DialogueEngine:
         event: Inbound,
         language_hint: Language | None = None,
         deep_link: str | None = None,
+        *,
+        update_key: str | None = None,
+        context: dict[str, Any] | None = None,
     ) -> Outcome:
-        """Handle one event like `handle`, and tell which option a button press chose."""
+        """Handle one event like `handle`, and tell which option a button press chose.
+
+        With `update_key`, the update is handled at most once: its key and the replies it owes
+        (with the channel's `context`) are committed with its effects; the same key again
+        changes nothing and returns what the first handling owed.
+        """
+        self._ready()  # models load before the transaction, never while it holds the lock
         with self._unit_of_work() as uow:
+            uow.lock_user(channel, external_id)
+            if update_key is not None:
+                seen = uow.deliveries.find(channel, update_key)
+                if seen is not None:
+                    return self._repeat(uow, channel, external_id, seen)
             user = uow.users.find(channel, external_id)
             if user is None:
                 user = uow.users.add(self._new_user(channel, external_id, event, language_hint))
-            turn = Turn(
-                user=user,
-                uow=uow,
-                content=self._content,
-                now=self._clock.now(),
-                cards=self._cards,
-                emotions=self._emotions,
-                charts=self._charts,
-                trainer_allowlist=self._trainer_allowlist,
-                deep_link=deep_link,
-            )
+            turn = self._turn(uow, user, deep_link)
             pressed = _pressed(turn, event)
             replies = router.handle(turn, event)
             uow.users.save(user)
+            delivery, held = None, []
+            if update_key is not None and user.id is not None:
+                owed = Delivery(0, user.id, replies, _with_pressed(context, pressed))
+                delivery = uow.deliveries.add(channel, update_key, owed, turn.now)
+                held = uow.deliveries.claim(user.id, turn.now)
             uow.commit()
-        return Outcome(replies, pressed)
+        return Outcome(replies, pressed, user.language, delivery, deliveries=held)
+
+    def delivered(
+        self, channel: str, external_id: str, delivery_id: int, sent_parts: int | None = None
+    ) -> list[Delivery]:
+        """Count a delivery's parts sent (`sent_parts`), or mark it sent and take the next ones.
+
+        Taking the next ones in the same transaction is what keeps a user's replies in order
+        across processes: whoever sends a user's replies looks again before letting go.
+        """
+        with self._unit_of_work() as uow:
+            uow.lock_user(channel, external_id)
+            if sent_parts is not None:
+                uow.deliveries.progress(delivery_id, sent_parts)
+                uow.commit()
+                return []
+            now = self._clock.now()
+            uow.deliveries.done(delivery_id, now)
+            user = uow.users.find(channel, external_id)
+            held = uow.deliveries.claim(user.id, now) if user and user.id else []
+            uow.commit()
+        return held
+
+    def stranded(self, channel: str, limit: int = 50) -> list[tuple[str, list[Delivery]]]:
+        """Take the unsent replies whose sender died (its lease ran out), user by user.
+
+        Also forgets sent deliveries older than the redelivery window.
+        """
+        with self._unit_of_work() as uow:
+            now = self._clock.now()
+            uow.deliveries.purge(now - KEEP_HANDLED)
+            users = uow.deliveries.stranded(channel, now, limit)
+            uow.commit()
+        taken: list[tuple[str, list[Delivery]]] = []
+        for external_id in users:
+            with self._unit_of_work() as uow:
+                uow.lock_user(channel, external_id)
+                user = uow.users.find(channel, external_id)
+                held = uow.deliveries.claim(user.id, now) if user and user.id else []
+                uow.commit()
+            if held:
+                taken.append((external_id, held))
+        return taken
+
+    def _repeat(self, uow: UnitOfWork, channel: str, external_id: str, seen: Delivery) -> Outcome:
+        """An update handled before: nothing changes; its unsent replies (if any) are taken."""
+        user = uow.users.find(channel, external_id)
+        language = user.language if user is not None else self._default_language
+        held = uow.deliveries.claim(seen.user_id, self._clock.now())
+        uow.commit()
+        return Outcome(seen.replies, None, language, seen, duplicate=True, deliveries=held)
+
+    def _turn(self, uow: UnitOfWork, user: User, deep_link: str | None) -> Turn:
+        return Turn(
+            user=user,
+            uow=uow,
+            content=self._content,
+            now=self._clock.now(),
+            cards=self._cards,
+            emotions=self._emotions,
+            charts=self._charts,
+            trainer_allowlist=self._trainer_allowlist,
+            deep_link=deep_link,
+        )
 
     def conversation(self, channel: str, external_id: str) -> Conversation | None:
         """Where a user's conversation stands (None for someone who never wrote), read-only."""
@@ -133,6 +225,14 @@ class DialogueEngine:
         )
         user.language_confirmed = language_hint is not None
         return user
+
+
+def _with_pressed(context: dict[str, Any] | None, pressed: Pressed | None) -> dict[str, Any]:
+    """The channel's context, and under "pressed" the option a press chose (label, stays)."""
+    stored = dict(context or {})
+    if pressed is not None:
+        stored["pressed"] = [pressed.label, pressed.stays]
+    return stored
 
 
 def _pressed(turn: Turn, event: Inbound) -> Pressed | None:

@@ -10,12 +10,17 @@ from bot.domain.assessment import AssessmentSession, InstrumentId
 from bot.domain.cards import Card
 from bot.domain.charts import BarChart, LineChart, RadarChart
 from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
+from bot.domain.delivery import Delivery
 from bot.domain.dialogue import User
 from bot.domain.emotions import EmotionReading
 from bot.domain.framework import Language
 from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
 from bot.domain.retrieval import CardHit, TagFilter
+
+
+class StorageUnavailableError(RuntimeError):
+    """The database cannot be reached (or its file vanished): nothing was stored, try later."""
 
 
 class UserRepository(Protocol):
@@ -185,6 +190,31 @@ class ReminderRepository(Protocol):
         """Cancel a user's pending reminders of a kind (and ref, if given); return how many."""
 
 
+class DeliveryRepository(Protocol):
+    """Handled updates and the replies they owe, in the order they were handled."""
+
+    def find(self, channel: str, update_key: str) -> Delivery | None:
+        """Return the delivery recorded for an update, or None if the update is new."""
+
+    def add(self, channel: str, update_key: str, delivery: Delivery, now: datetime) -> Delivery:
+        """Record a handled update and the replies it owes; return the delivery with its id."""
+
+    def claim(self, user_id: int, now: datetime) -> list[Delivery]:
+        """Take a user's unsent deliveries in order, unless another sender holds them."""
+
+    def progress(self, delivery_id: int, sent_parts: int) -> None:
+        """Count the parts of a delivery that went out."""
+
+    def done(self, delivery_id: int, now: datetime) -> None:
+        """Mark a delivery as sent in full, and let go of the user's other unsent ones."""
+
+    def stranded(self, channel: str, now: datetime, limit: int) -> list[str]:
+        """External ids of users whose unsent deliveries nobody holds (a sender died)."""
+
+    def purge(self, before: datetime) -> int:
+        """Forget sent deliveries handled before a moment; return how many."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything written inside it is committed together or not at all."""
 
@@ -223,6 +253,13 @@ class UnitOfWork(Protocol):
     @property
     def reminders(self) -> ReminderRepository:
         """Scheduled reminders of this transaction."""
+
+    @property
+    def deliveries(self) -> DeliveryRepository:
+        """Handled updates and their unsent replies of this transaction."""
+
+    def lock_user(self, channel: str, external_id: str) -> None:
+        """Serialise this user's transactions across processes (new users included)."""
 
     def __enter__(self) -> Self: ...
 

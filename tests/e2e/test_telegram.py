@@ -279,7 +279,8 @@ def test_two_bot_processes_share_one_database(engines: EngineFactory, db: Engine
     async def scenario() -> None:
         async with (
             FakeBotApi() as first,
-            FakeBotApi() as second,
+            # One bot, one sequence of update ids, whichever process receives them.
+            FakeBotApi(first_update_id=10_000) as second,
             polling_bot(first, engines()),
             polling_bot(second, engines()),
         ):

@@ -4,28 +4,93 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.ports import StorageUnavailableError
 
 from .repositories import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MARKER_SUFFIX = ".created"
+MARKER_TEXT = (
+    "TrustCoach created the database beside this file. While this marker exists, a missing\n"
+    "database is an error (restore it from a backup), never silently a new empty one.\n"
+)
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and write-locking transactions."""
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the database may make a user wait, in seconds, before we say so."""
+
+    connect: float = 5.0
+    statement: float = 15.0
+    lock: float = 10.0
+
+
+class DatabaseMissingError(RuntimeError):
+    """The SQLite file is gone where one was created before: never replaced by an empty one."""
+
+
+def make_engine(url: str, timeouts: Timeouts | None = None, **options: Any) -> Engine:
+    """Create an engine with time-outs; SQLite gets foreign keys, WAL and write-locking begins.
+
+    Statement parameters stay out of error messages: they hold what people wrote.
+    """
+    limits = timeouts or Timeouts()
+    options.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **options)
+        connect_args = {**_postgres_limits(limits), **options.pop("connect_args", {})}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
     engine = create_engine(url, **options)
-    event.listen(engine, "connect", _sqlite_on_connect)
-    event.listen(engine, "begin", _sqlite_on_begin)
+    guard = _FileGuard(engine.url.database)
+    event.listen(engine, "connect", partial(_sqlite_on_connect, busy_ms=int(limits.lock * 1000)))
+    event.listen(engine, "begin", partial(_sqlite_on_begin, guard=guard))
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _postgres_limits(limits: Timeouts) -> dict[str, Any]:
+    # A partitioned network must not hold a user (or `db upgrade`) for minutes: the server
+    # cancels a statement or a lock wait past its limit, the driver gives up connecting.
+    options = (
+        f"-c statement_timeout={int(limits.statement * 1000)} "
+        f"-c lock_timeout={int(limits.lock * 1000)}"
+    )
+    return {"connect_timeout": max(1, round(limits.connect)), "options": options}
+
+
+class _FileGuard:
+    """Notices that the SQLite file was deleted or replaced under a running program.
+
+    SQLite would go on writing to the deleted file, and every answer after that is lost.
+    """
+
+    def __init__(self, database: str | None) -> None:
+        memory = not database or database == ":memory:" or database.startswith("file:")
+        self._path = None if memory else Path(database or "")
+        self._identity: tuple[int, int] | None = None
+
+    def check(self) -> None:
+        """Raise StorageUnavailableError when the file is not the one opened first."""
+        if self._path is None:
+            return
+        try:
+            found = self._path.stat()
+        except FileNotFoundError:
+            raise StorageUnavailableError(f"database file {self._path} is missing") from None
+        identity = (found.st_dev, found.st_ino)
+        if self._identity is None:
+            self._identity = identity
+        elif identity != self._identity:
+            raise StorageUnavailableError(f"database file {self._path} was replaced")
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, busy_ms: int) -> None:
     # Let SQLAlchemy's "begin" event open transactions itself (see _sqlite_on_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -35,14 +100,67 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # the program; only a power cut can lose the last commits. FULL would wait for the disk on
     # every answer, and every other answer queues behind that wait.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.close()
 
 
-def _sqlite_on_begin(connection: Any) -> None:
+def _sqlite_on_begin(connection: Any, guard: _FileGuard) -> None:
+    guard.check()
     # BEGIN IMMEDIATE takes the write lock up front, so two processes serving the same user
     # queue up instead of both reading the old state and one write being lost.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def check_sqlite_file(url: str) -> None:
+    """Refuse to start on a missing SQLite file where one was created before.
+
+    A marker beside the file records that it was created; a restart after the file was
+    deleted (or a disk mounted late) would otherwise start from an empty database.
+    """
+    path = _sqlite_path(url)
+    if path is None:
+        return
+    marker = path.with_name(path.name + MARKER_SUFFIX)
+    if path.exists():
+        if not marker.exists():
+            _write_private(marker, MARKER_TEXT)
+        return
+    if marker.exists():
+        raise DatabaseMissingError(
+            f"the database file {path} is missing, though one was created here before. "
+            f"Restore it from a backup; or, to start with an empty database, delete {marker}."
+        )
+
+
+def mark_sqlite_file(url: str) -> None:
+    """Record that the SQLite file now exists (see check_sqlite_file)."""
+    path = _sqlite_path(url)
+    if path is not None and path.exists():
+        marker = path.with_name(path.name + MARKER_SUFFIX)
+        if not marker.exists():
+            _write_private(marker, MARKER_TEXT)
+        _private(path)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _private(path: Path) -> None:
+    """Only the owner reads the data (assessments, moods, notes): 0600."""
+    for candidate in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+        if candidate.exists():
+            candidate.chmod(0o600)
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
 
 
 def unit_of_work_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
@@ -67,7 +185,9 @@ def _alembic_config(engine: Engine) -> Any:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # Alembic's config interpolates %: a password such as "p%40ss" must reach it doubled.
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    config.set_main_option("sqlalchemy.url", url)
     return config
 
 

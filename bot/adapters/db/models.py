@@ -269,3 +269,31 @@ class ReminderRow(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancelled: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class DeliveryRow(Base):
+    """One inbound update handled (its key recorded once) and the replies it owes, until sent.
+
+    Written in the transaction of the update's effects: a redelivered update finds its row and
+    changes nothing; replies committed but not sent (the process died) are sent from here.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_key", name="uq_deliveries_channel_update_key"),
+        # Senders look for a user's unsent replies in order, and for leases that ran out.
+        Index("ix_deliveries_user_id_delivered_at", "user_id", "delivered_at"),
+    )
+
+    # The id orders one user's deliveries: replies go out in the order updates were handled.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    update_key: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    replies: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The channel's own details (chat, pressed message), opaque to the engine.
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sent_parts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

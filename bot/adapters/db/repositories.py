@@ -2,28 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Update, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Update,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.assessment import AssessmentSession, InstrumentId, Scores, SessionStatus
 from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
+from bot.domain.delivery import LEASE, Delivery, reply_from_json, reply_to_json
 from bot.domain.dialogue import User
 from bot.domain.framework import Language, Role
 from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
+from bot.services.ports import StorageUnavailableError
 
 from .models import (
     AnswerRow,
     AssignmentRow,
     CohortRow,
     CompletionRow,
+    DeliveryRow,
     MembershipRow,
     MoodRow,
     PreparationRow,
@@ -37,6 +62,8 @@ from .models import (
     UserRow,
 )
 
+# Errors that mean "the database is away or too slow", not "this update is wrong".
+UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
 OPEN_STATUSES = (SessionStatus.ACTIVE.value, SessionStatus.PAUSED.value)
 
 
@@ -72,6 +99,19 @@ def _insert_once(session: Session, row: object) -> bool:
     return True
 
 
+def user_lock_key(channel: str, external_id: str) -> int:
+    """A stable signed 64-bit key for a user's advisory lock (the same in every process)."""
+    digest = hashlib.blake2b(f"{channel}:{external_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _dialect_insert(session: Session) -> Any:
+    """The INSERT construct of the session's database, which knows ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert
+    return sqlite_insert
+
+
 class SqlUserRepository:
     """Users stored in the `users` table."""
 
@@ -100,10 +140,18 @@ class SqlUserRepository:
             channel=user.channel, external_id=user.external_id, created_at=now, updated_at=now
         )
         self._copy(user, row)
-        self._session.add(row)
-        self._session.flush()
-        user.id = row.id
-        return user
+        values = {column.key: getattr(row, column.key) for column in UserRow.__table__.columns}
+        values.pop("id")
+        # Insert-or-nothing: two first messages of one person arriving at once (two workers)
+        # must not end in a unique violation; the second finds the row the first wrote.
+        insert = _dialect_insert(self._session)(UserRow).values(**values)
+        self._session.execute(
+            insert.on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        )
+        found = self.find(user.channel, user.external_id)
+        if found is None:
+            raise LookupError("the new user could not be stored")
+        return found
 
     def save(self, user: User) -> None:
         """Write back the user's settings and dialogue state."""
@@ -726,6 +774,111 @@ class SqlReminderRepository:
         )
 
 
+class SqlDeliveryRepository:
+    """Handled updates and the replies they owe, in the `deliveries` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def find(self, channel: str, update_key: str) -> Delivery | None:
+        """Return the delivery recorded for an update, or None if the update is new."""
+        query = select(DeliveryRow).where(
+            DeliveryRow.channel == channel, DeliveryRow.update_key == update_key
+        )
+        row = self._session.scalars(query).one_or_none()
+        return None if row is None else self._to_domain(row)
+
+    def add(self, channel: str, update_key: str, delivery: Delivery, now: datetime) -> Delivery:
+        """Record a handled update and the replies it owes; return the delivery with its id."""
+        row = DeliveryRow(
+            channel=channel,
+            update_key=update_key,
+            user_id=delivery.user_id,
+            replies=[reply_to_json(reply) for reply in delivery.replies],
+            context=dict(delivery.context),
+            sent_parts=0,
+            created_at=_utc(now),
+            # Nothing owed (a duplicate tap answered by a toast): delivered as it is written.
+            delivered_at=None if delivery.replies else _utc(now),
+        )
+        self._session.add(row)
+        self._session.flush()
+        return replace(delivery, id=row.id)
+
+    def claim(self, user_id: int, now: datetime) -> list[Delivery]:
+        """Take a user's unsent deliveries in order, unless another sender holds them.
+
+        The caller holds the user's lock: a sender that finds another's lease leaves everything
+        to it, and that sender looks again once it is done, so nothing is left behind.
+        """
+        now = _utc(now)
+        unsent = list(
+            self._session.scalars(
+                select(DeliveryRow)
+                .where(DeliveryRow.user_id == user_id, DeliveryRow.delivered_at.is_(None))
+                .order_by(DeliveryRow.id)
+            )
+        )
+        if any(row.lease_until is not None and _aware(row.lease_until) > now for row in unsent):
+            return []
+        for row in unsent:
+            row.lease_until = now + LEASE
+        return [self._to_domain(row) for row in unsent]
+
+    def progress(self, delivery_id: int, sent_parts: int) -> None:
+        """Count the parts of a delivery that went out."""
+        self._session.execute(
+            update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(sent_parts=sent_parts)
+        )
+
+    def done(self, delivery_id: int, now: datetime) -> None:
+        """Mark a delivery as sent in full, and let go of the user's other unsent ones.
+
+        They were claimed together with it by the same sender, which claims again next.
+        """
+        row = self._session.get(DeliveryRow, delivery_id)
+        if row is None:
+            return
+        row.delivered_at, row.lease_until = _utc(now), None
+        self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.user_id == row.user_id, DeliveryRow.delivered_at.is_(None))
+            .values(lease_until=None)
+        )
+
+    def stranded(self, channel: str, now: datetime, limit: int) -> list[str]:
+        """External ids of users whose unsent deliveries nobody holds (a sender died)."""
+        now = _utc(now)
+        free = or_(DeliveryRow.lease_until.is_(None), DeliveryRow.lease_until < now)
+        query = (
+            select(UserRow.external_id)
+            .join(DeliveryRow, DeliveryRow.user_id == UserRow.id)
+            .where(DeliveryRow.channel == channel, DeliveryRow.delivered_at.is_(None), free)
+            .group_by(UserRow.external_id)
+            .order_by(func.min(DeliveryRow.id))
+            .limit(limit)
+        )
+        return list(self._session.scalars(query))
+
+    def purge(self, before: datetime) -> int:
+        """Forget sent deliveries handled before a moment; return how many."""
+        statement = delete(DeliveryRow).where(
+            DeliveryRow.delivered_at.is_not(None), DeliveryRow.created_at < _utc(before)
+        )
+        result = cast(CursorResult[Any], self._session.execute(statement))
+        return result.rowcount
+
+    @staticmethod
+    def _to_domain(row: DeliveryRow) -> Delivery:
+        return Delivery(
+            id=row.id,
+            user_id=row.user_id,
+            replies=[reply_from_json(item) for item in row.replies or []],
+            context=dict(row.context or {}),
+            sent_parts=row.sent_parts,
+        )
+
+
 class SqlUnitOfWork:
     """One database transaction holding the repositories."""
 
@@ -738,6 +891,7 @@ class SqlUnitOfWork:
     cohorts: SqlCohortRepository
     assignments: SqlAssignmentRepository
     reminders: SqlReminderRepository
+    deliveries: SqlDeliveryRepository
 
     def __init__(
         self, session_factory: sessionmaker[Session], writers: threading.Lock | None = None
@@ -759,7 +913,23 @@ class SqlUnitOfWork:
         self.cohorts = SqlCohortRepository(self._session)
         self.assignments = SqlAssignmentRepository(self._session)
         self.reminders = SqlReminderRepository(self._session)
+        self.deliveries = SqlDeliveryRepository(self._session)
         return self
+
+    def lock_user(self, channel: str, external_id: str) -> None:
+        """Serialise this user's transactions across processes (new users included).
+
+        PostgreSQL: a transaction-scoped advisory lock on the user's key, taken before anything
+        is read, so that two workers never handle one person's updates side by side. SQLite's
+        BEGIN IMMEDIATE already lets one writer in at a time.
+        """
+        if self._session is None:
+            raise RuntimeError("lock outside a unit of work")
+        if self._session.get_bind().dialect.name != "postgresql":
+            return
+        self._session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": user_lock_key(channel, external_id)}
+        )
 
     def __exit__(
         self,
@@ -767,15 +937,26 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Roll back anything not committed and release the connection."""
+        """Roll back anything not committed and release the connection.
+
+        A database that cannot be reached (down, timed out, locked too long, its file gone)
+        surfaces as StorageUnavailableError, which channels answer with "try again".
+        """
         try:
             if self._session is not None:
-                self._session.rollback()
+                with contextlib.suppress(SQLAlchemyError):
+                    self._session.rollback()
                 self._session.close()
                 self._session = None
         finally:
             if self._writers is not None:
                 self._writers.release()
+        if isinstance(
+            exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError
+        ):
+            raise StorageUnavailableError(
+                type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__
+            ) from exc
 
     def commit(self) -> None:
         """Commit the transaction."""

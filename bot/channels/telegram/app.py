@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import signal
 import sys
@@ -16,7 +17,14 @@ from bot.domain.health import ResourceState, ResourceStatus
 from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
 
-from .handlers import TelegramContext, on_callback, on_error, on_message, send_due_reminders
+from .handlers import (
+    TelegramContext,
+    on_callback,
+    on_error,
+    on_message,
+    send_due_reminders,
+    send_stranded,
+)
 from .ratelimit import PriorityRateLimiter
 
 log = logging.getLogger(__name__)
@@ -32,6 +40,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Engine threads hand the interpreter back to the event loop every millisecond instead of every
 # five, so that a long transaction does not hold up everyone's taps.
 SWITCH_INTERVAL = 0.001
+# How often each process looks for replies whose sender died (their lease ran out).
+STRANDED_INTERVAL = 10.0
+MAX_BODY = 1 << 20  # an update is a few kilobytes; Telegram never sends a megabyte
 
 
 def build_application(
@@ -62,6 +73,11 @@ def build_application(
     )
     application.bot_data["coach"] = TelegramContext(engine, reminders)
     application.bot_data["health"] = health
+    if application.job_queue is not None:
+        # Replies a process committed but never sent (it died): another one sends them.
+        application.job_queue.run_repeating(
+            send_stranded, interval=STRANDED_INTERVAL, first=1.0, name="stranded"
+        )
     if reminders is not None and application.job_queue is not None:
         # Every process looks; the database hands each due reminder to one of them only.
         application.job_queue.run_repeating(
@@ -97,11 +113,14 @@ def webhook_app(application: Application, path: str, secret: str | None) -> web.
     """The HTTP side of webhook mode: the update endpoint (secret checked) and /health."""
 
     async def receive(request: web.Request) -> web.Response:
-        if secret is not None and request.headers.get(SECRET_HEADER) != secret:
+        if secret is not None and not _same_secret(request.headers.get(SECRET_HEADER), secret):
             return web.Response(status=403, text="forbidden")
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except (ValueError, KeyError, TypeError):
+            body = await request.json()
+            update = Update.de_json(body, application.bot) if isinstance(body, dict) else None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            update = None
+        if update is None:
             return web.Response(status=400, text="not an update")
         await application.update_queue.put(update)
         return web.Response(text="ok")
@@ -112,10 +131,15 @@ def webhook_app(application: Application, path: str, secret: str | None) -> web.
         body, ok = health_report(statuses, application.running)
         return web.json_response(body, status=200 if ok else 503)
 
-    server = web.Application()
+    server = web.Application(client_max_size=MAX_BODY)
     server.router.add_post(f"/{path.strip('/')}", receive)
     server.router.add_get("/health", health)
     return server
+
+
+def _same_secret(given: str | None, secret: str) -> bool:
+    """Compare in constant time, so that response times do not reveal the secret."""
+    return given is not None and hmac.compare_digest(given.encode(), secret.encode())
 
 
 def health_report(statuses: list[ResourceStatus], running: bool) -> tuple[dict[str, object], bool]:
@@ -139,20 +163,27 @@ async def serve_webhook(
     secret: str | None,
     public_url: str | None,
     stop: asyncio.Event | None = None,
+    on_listening: Callable[[], None] | None = None,
 ) -> None:
-    """Run the webhook server until `stop` is set (or a signal arrives)."""
+    """Run the webhook server until `stop` is set (or a signal arrives).
+
+    It listens before it tells Telegram where to post, and says it is up (`on_listening`)
+    only then: updates never arrive at a closed port.
+    """
     stop = stop or _stop_on_signals()
     await application.initialize()
     await register_commands(application)  # post_init runs only under run_polling/run_webhook
     await application.start()
+    runner = web.AppRunner(webhook_app(application, path, secret))
+    await runner.setup()
+    await web.TCPSite(runner, listen, port).start()
     if public_url:
         await application.bot.set_webhook(
             public_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
         )
-    runner = web.AppRunner(webhook_app(application, path, secret))
-    await runner.setup()
-    await web.TCPSite(runner, listen, port).start()
     log.info("webhook listening on %s:%s/%s", listen, port, path)
+    if on_listening is not None:
+        on_listening()
     try:
         await stop.wait()
     finally:

@@ -6,25 +6,27 @@ import asyncio
 import logging
 import time
 from collections import defaultdict, deque
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import Bot, CallbackQuery, Message, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.domain.dialogue import Choice, Inbound, Reply, ReplyKind, Start, Text
+from bot.domain.delivery import Delivery
+from bot.domain.dialogue import Choice, Inbound, ReplyKind, Start, Text
 from bot.domain.framework import Language, as_language
 from bot.services.cohorts.nudges import ReminderService
-from bot.services.engine import DialogueEngine, Outcome, Pressed
+from bot.services.engine import DialogueEngine, Outcome
+from bot.services.ports import StorageUnavailableError
 
-from . import render
+from .sending import CHANNEL, LiveReplies, context_for, deliver, send_replies
 
-CHANNEL = "telegram"
+__all__ = ["CHANNEL", "TelegramContext", "on_callback", "on_error", "on_message", "send_replies"]
 log = logging.getLogger(__name__)
-SEND_ATTEMPTS = 3
-DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+Answer = Callable[..., Coroutine[Any, Any, None]]  # answers a press, with an optional note
 
 
 @dataclass
@@ -64,7 +66,21 @@ class TelegramContext:
     engine: DialogueEngine
     reminders: ReminderService | None = None
     flood: FloodGuard = field(default_factory=FloodGuard)
+    # Taps inside a check are queued, not dropped: only a tapping frenzy is turned away.
+    taps: FloodGuard = field(default_factory=lambda: FloodGuard(limit=90))
     locks: dict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    # Each user's language as last seen, so that an apology needs no database.
+    languages: dict[int, Language] = field(default_factory=dict)
+    live: LiveReplies = field(default_factory=LiveReplies)
+
+    def language(self, user_id: int, language_code: str | None) -> Language:
+        """The user's language without touching the database (for notices and apologies)."""
+        known = self.languages.get(user_id)
+        return known or as_language(language_code) or self.engine.default_language
+
+    def text(self, user_id: int, language_code: str | None, key: str, **values: object) -> str:
+        """A notice in the user's language, worded without the database."""
+        return self.engine.text(self.language(user_id, language_code), key, **values)
 
 
 def coach(context: ContextTypes.DEFAULT_TYPE) -> TelegramContext:
@@ -86,20 +102,48 @@ def event_from_text(text: str, language_code: str | None) -> Inbound:
     return Text(text)
 
 
+def own_command(text: str) -> str:
+    """`/check@TrustCoachBot now` → `/check now`: a command addressed to us by name."""
+    word, space, rest = text.strip().partition(" ")
+    if not word.startswith("/") or "@" not in word:
+        return text
+    return f"{word.partition('@')[0]}{space}{rest}"
+
+
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A message: text (commands included) to the engine; anything else counts as empty text."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
         return
     text = message.text or message.caption or ""  # a photo's caption is what the person wrote
     if _for_another_bot(text, context.bot):
         return
     services = coach(context)
-    if not await _admitted(services, user.id, message, context):
+    if chat.type != ChatType.PRIVATE:
+        await _private_only(services, context.bot, message, text)
         return
-    event = event_from_text(text, user.language_code)
-    outcome = await _handle(services, user.id, event, user.language_code, _deep_link(context.bot))
-    await send_replies(context.bot, message.chat_id, [_with_echo(r) for r in outcome.replies])
+    if not await _admitted(services, user.id, message):
+        return
+    event = event_from_text(own_command(text), user.language_code)
+    where = context_for(chat.id)
+    outcome = await _serve(services, user.id, user.language_code, event, update, where, context)
+    if outcome is None:
+        await _apologise(services, context.bot, chat.id, user.id, user.language_code)
+        return
+    await _deliver(services, context.bot, user.id, outcome)
+
+
+async def _private_only(services: TelegramContext, bot: Bot, message: Message, text: str) -> None:
+    """In a group: a short note for a command meant for us; nobody's coaching is posted there."""
+    if not text.strip().startswith("/") or message.from_user is None:
+        return
+    user = message.from_user
+    link = f"https://t.me/{_username(bot)}" if _username(bot) else ""
+    note = services.text(user.id, user.language_code, "private_only", link=link)
+    try:
+        await message.reply_text(note.rstrip(": "))
+    except TelegramError as error:
+        log.info("group note not sent: %s", type(error).__name__)
 
 
 def _for_another_bot(text: str, bot: Bot) -> bool:
@@ -107,160 +151,165 @@ def _for_another_bot(text: str, bot: Bot) -> bool:
     word = text.strip().split(" ", 1)[0]
     if not word.startswith("/") or "@" not in word:
         return False
-    try:
-        username = bot.username
-    except RuntimeError:  # getMe not called yet: answer rather than drop
+    username = _username(bot)
+    if username is None:  # getMe not called yet: answer rather than drop
         return False
-    return word.partition("@")[2].casefold() != (username or "").casefold()
+    return word.partition("@")[2].casefold() != username.casefold()
 
 
-def _with_echo(reply: Reply) -> Reply:
-    """A typed answer stays in view above the next statement, as a tapped one does."""
-    if not reply.echo:
-        return reply
-    return replace(reply, text=f"{reply.echo}\n{reply.text}", echo="")
+def _username(bot: Bot) -> str | None:
+    try:
+        return bot.username or None
+    except RuntimeError:  # getMe not called yet
+        return None
 
 
 async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A button press: the option id goes to the engine, which refuses stale or forged ones."""
+    """A button press: the option id goes to the engine, which refuses stale or forged ones.
+
+    Every press is answered, whatever happens, so that Telegram's spinner always stops.
+    """
     query = update.callback_query
     if query is None:
         return
-    services = coach(context)
-    if not services.flood.allow(query.from_user.id):
-        await query.answer()
+    answered = False
+
+    async def answer(text: str | None = None) -> None:
+        nonlocal answered
+        if answered:
+            return
+        answered = True
+        try:
+            await query.answer(text=text[:190] if text else None)
+        except TelegramError as error:  # too late (Telegram gives a press a few seconds)
+            log.debug("press not answered: %s", type(error).__name__)
+
+    try:
+        await _press(update, query, context, answer)
+    finally:
+        await answer()
+
+
+async def _press(
+    update: Update, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, reply_with: Answer
+) -> None:
+    services, user = coach(context), query.from_user
+    message = query.message if isinstance(query.message, Message) else None
+    refusal = _refused_press(message, user.id)
+    if refusal is not None:
+        await reply_with(services.text(user.id, user.language_code, refusal))
         return
-    outcome = await _handle(
-        services,
-        query.from_user.id,
-        Choice(query.data or ""),
-        query.from_user.language_code,
-        _deep_link(context.bot),
-    )
+    if not services.taps.allow(user.id):
+        await reply_with(services.text(user.id, user.language_code, "taps_too_fast"))
+        return
+    assert message is not None
+    where = context_for(message.chat_id, message.message_id, message.text)
+    event = Choice(query.data or "")
+    outcome = await _serve(services, user.id, user.language_code, event, update, where, context)
+    if outcome is None:
+        await reply_with(services.text(user.id, user.language_code, "storage_unavailable"))
+        return
     stale = [reply for reply in outcome.replies if reply.kind is ReplyKind.STALE]
-    fresh = [reply for reply in outcome.replies if reply.kind is not ReplyKind.STALE]
-    if stale:
+    if stale and not outcome.duplicate:
         # An old or forged button: a note on the button only; the chat already shows where
         # the conversation stands, and a copy of it at each stray press would bury it.
-        await query.answer(text=await _stale_note(services, query.from_user.id, stale[0]))
+        note = stale[0].text if stale[0].key != "stale_option" else None
+        await reply_with(note or services.engine.text(outcome.language, "stale_toast"))
+        await _deliver(services, context.bot, user.id, outcome)
         return
-    # The spinner on the button and the answer on screen go out together, not one after the other.
-    answering = asyncio.create_task(query.answer())
-    in_place = await _next_step_in_place(query, fresh)
+    # The spinner on the button and the answer on screen go out together.
+    answering = asyncio.create_task(reply_with())
+    await _deliver(services, context.bot, user.id, outcome)
     await answering
-    if in_place:
-        return
-    if outcome.pressed is not None:
-        await _show_choice(query, outcome.pressed)
-    target = query.message if isinstance(query.message, Message) else None
-    if target is not None:
-        await send_replies(context.bot, target.chat_id, fresh)
 
 
-async def _stale_note(services: TelegramContext, user_id: int, notice: Reply) -> str:
-    """The short note shown on a stale button (Telegram keeps it under 200 characters)."""
-    if notice.key != "stale_option":
-        return notice.text[:190]
-    language = await asyncio.to_thread(services.engine.language_of, CHANNEL, str(user_id))
-    return services.engine.text(language, "stale_toast")[:190]
+def _refused_press(message: Message | None, user_id: int) -> str | None:
+    """A press we do not take: in a group, or on a message of someone else's chat."""
+    if message is None:
+        return "stale_toast"
+    if message.chat.type != ChatType.PRIVATE:
+        return "private_only_toast"
+    if message.chat_id != user_id:
+        return "not_your_message"
+    return None
 
 
-async def _next_step_in_place(query: CallbackQuery, replies: list[Reply]) -> bool:
-    """Turn the pressed message into the next step when the reply says it follows it.
-
-    During a self-check the message then reads "✓ 4/10 → 3" above the next statement: the
-    chosen answer stays visible, the chat does not fill with forty messages, and each tap
-    costs one API call.
-    """
-    message = query.message
-    step = replies[0] if len(replies) == 1 else None
-    if not isinstance(message, Message) or step is None or not step.replaces_pressed:
-        return False
-    text = f"{step.echo}\n{step.text}" if step.echo else step.text
-    try:
-        await message.edit_text(text, reply_markup=render.keyboard(step))
-    except BadRequest as error:
-        log.debug("could not turn the question in place: %s", error)
-        return False
-    return True
-
-
-async def _admitted(
-    services: TelegramContext, user_id: int, message: Message, context: ContextTypes.DEFAULT_TYPE
-) -> bool:
+async def _admitted(services: TelegramContext, user_id: int, message: Message) -> bool:
     if services.flood.allow(user_id):
         return True
     if services.flood.should_warn(user_id):
-        language = await asyncio.to_thread(services.engine.language_of, CHANNEL, str(user_id))
-        await message.reply_text(services.engine.text(language, "flood_warning"))
+        language_code = message.from_user.language_code if message.from_user else None
+        try:
+            await message.reply_text(services.text(user_id, language_code, "flood_warning"))
+        except TelegramError as error:
+            log.info("flood notice not sent: %s", type(error).__name__)
     return False
 
 
-async def _handle(
+async def _serve(
     services: TelegramContext,
     user_id: int,
-    event: Inbound,
     language_code: str | None,
-    deep_link: str | None,
-) -> Outcome:
-    # One user's updates are handled in order; different users run side by side.
+    event: Inbound,
+    update: Update,
+    where: dict[str, object],
+    context: ContextTypes.DEFAULT_TYPE,
+) -> Outcome | None:
+    """Hand the event to the engine under the update's id; None when storage is away."""
     hint: Language | None = as_language(language_code)
+    # One user's updates are handled in order; different users run side by side.
     async with services.locks[user_id]:
-        return await asyncio.to_thread(
-            services.engine.respond, CHANNEL, str(user_id), event, hint, deep_link
+        try:
+            outcome = await asyncio.to_thread(
+                services.engine.respond,
+                CHANNEL,
+                str(user_id),
+                event,
+                hint,
+                _deep_link(context.bot),
+                update_key=str(update.update_id),
+                context=where,
+            )
+        except StorageUnavailableError as error:
+            log.error("update %s: storage unavailable (%s)", update.update_id, error)
+            return None
+    services.languages[user_id] = outcome.language
+    if outcome.delivery is not None and not outcome.duplicate:
+        services.live.keep(outcome.delivery.id, outcome.replies)
+    return outcome
+
+
+async def _deliver(services: TelegramContext, bot: Bot, user_id: int, outcome: Outcome) -> None:
+    await deliver_held(services, bot, str(user_id), outcome.deliveries)
+
+
+async def deliver_held(
+    services: TelegramContext, bot: Bot, external_id: str, held: list[Delivery]
+) -> None:
+    """Send what this process holds for a user; what fails waits for the sweeper."""
+    try:
+        await deliver(bot, services.engine, external_id, held, services.live)
+    except StorageUnavailableError as error:
+        log.error("user %s: replies wait, storage unavailable (%s)", external_id, error)
+    except TelegramError as error:
+        log.warning("user %s: replies wait for a retry (%s)", external_id, type(error).__name__)
+
+
+async def _apologise(
+    services: TelegramContext, bot: Bot, chat_id: int, user_id: int, language_code: str | None
+) -> None:
+    try:
+        await bot.send_message(
+            chat_id, services.text(user_id, language_code, "storage_unavailable")
         )
+    except TelegramError as error:
+        log.warning("could not tell user %s to retry: %s", user_id, type(error).__name__)
 
 
 def _deep_link(bot: Bot) -> str | None:
     """The prefix of links that open this bot with a start parameter (cohort invitations)."""
-    try:
-        username = bot.username
-    except RuntimeError:  # getMe not called yet: links can wait, the code still works
-        return None
+    username = _username(bot)
     return f"https://t.me/{username}?start=" if username else None
-
-
-async def _show_choice(query: CallbackQuery, pressed: Pressed) -> None:
-    """Show the pressed option under its message and remove the buttons (unless they stay)."""
-    message = query.message
-    if not isinstance(message, Message) or message.text is None or pressed.stays:
-        return
-    try:
-        await message.edit_text(f"{message.text}\n→ {pressed.label}", reply_markup=None)
-    except BadRequest as error:  # already edited, or too old to edit: nothing to show
-        log.debug("could not edit the pressed message: %s", error)
-
-
-async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
-    """Send replies in order to a chat: texts (split), photos, files, keyboards."""
-    for reply in render.merge_texts(render.merge_cards(replies)):
-        markup = render.keyboard(reply)
-        text = reply.text
-        if reply.image is not None:
-            # Off the loop, on a thread of its own, so that answers never queue behind a chart.
-            png = await asyncio.get_running_loop().run_in_executor(DRAWING, reply.image.draw)
-            as_caption = bool(png) and 0 < len(text) <= render.MAX_CAPTION
-            if png:
-                caption = text if as_caption else reply.image.caption[: render.MAX_CAPTION]
-                keys = markup if as_caption else None
-                await _retry(bot.send_photo, chat_id, photo=png, caption=caption, reply_markup=keys)
-            text = "" if as_caption else text
-            markup = None if as_caption else markup
-        await _send_text(bot, chat_id, text, markup)
-        file = render.document(reply)
-        if file is not None:
-            await _retry(bot.send_document, chat_id, document=file)
-
-
-async def _send_text(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
-    chunks = render.split_text(text) if text else []
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        await _retry(bot.send_message, chat_id, chunk, reply_markup=markup if last else None)
-    if not chunks and markup is not None:
-        await _retry(bot.send_message, chat_id, "…", reply_markup=markup)
 
 
 async def send_due_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -268,51 +317,44 @@ async def send_due_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = coach(context)
     if services.reminders is None:
         return
-    outgoing = await asyncio.to_thread(services.reminders.claim_due, CHANNEL)
+    try:
+        outgoing = await asyncio.to_thread(services.reminders.claim_due, CHANNEL)
+    except StorageUnavailableError as error:
+        log.error("reminders wait: storage unavailable (%s)", error)
+        return
     for item in outgoing:
-        try:
-            await send_replies(context.bot, int(item.external_id), item.replies)
-        except (Forbidden, BadRequest) as error:  # the user blocked the bot or deleted the chat
-            log.info("reminder not delivered to %s: %s", item.external_id, error)
-        except TelegramError:
-            log.exception("reminder not delivered to %s", item.external_id)
+        await deliver_held(services, context.bot, item.external_id, item.deliveries)
 
 
-async def _retry(send: object, *args: object, **kwargs: object) -> None:
-    # The rate limiter already waits on flood control; this also rides out brief network errors.
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            await send(*args, **kwargs)  # type: ignore[operator]
-            return
-        except RetryAfter as error:
-            wait = error.retry_after
-            await asyncio.sleep(
-                wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            )
-        except NetworkError:
-            if attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(0.5 * attempt)
+async def send_stranded(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A job: send the replies a process committed but did not send (it died, or lost the net)."""
+    services = coach(context)
+    try:
+        stranded = await asyncio.to_thread(services.engine.stranded, CHANNEL)
+    except StorageUnavailableError as error:
+        log.error("stranded replies wait: storage unavailable (%s)", error)
+        return
+    for external_id, held in stranded:
+        await deliver_held(services, context.bot, external_id, held)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the error with its update, and tell the user without losing anything stored."""
+    """Log the error by update id, and tell the user without touching the database."""
     # The update id, not the update: its text is the user's and stays out of the logs.
     update_id = update.update_id if isinstance(update, Update) else type(update).__name__
     log.error("error while handling update %s", update_id, exc_info=context.error)
-    if (
-        not isinstance(update, Update)
-        or update.effective_chat is None
-        or update.effective_user is None
-    ):
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != ChatType.PRIVATE:
         return
     services = coach(context)
-    language = await asyncio.to_thread(
-        services.engine.language_of, CHANNEL, str(update.effective_user.id)
+    key = (
+        "storage_unavailable"
+        if isinstance(context.error, StorageUnavailableError)
+        else "internal_error"
     )
     try:
-        await context.bot.send_message(
-            update.effective_chat.id, services.engine.text(language, "internal_error")
-        )
+        await context.bot.send_message(chat.id, services.text(user.id, user.language_code, key))
     except Exception:
-        log.exception("could not tell the user about the error")
+        log.exception("could not tell user %s about the error", user.id)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.cohorts import Reminder, ReminderKind, visible_members
 from bot.domain.content import Content
+from bot.domain.delivery import Delivery
 from bot.domain.dialogue import Reply
 from bot.domain.text import parse_number
 from bot.services.conversation.options import MenuDoor, ShowCohort
@@ -24,6 +25,8 @@ class Outgoing:
     channel: str
     external_id: str
     replies: list[Reply]
+    # The user's unsent replies this caller now holds, the reminder's among them, in order.
+    deliveries: list[Delivery] = field(default_factory=list)
 
 
 def due_for_user(turn: Turn) -> list[Reply]:
@@ -67,20 +70,25 @@ class ReminderService:
     def claim_due(self, channel: str, limit: int = 50) -> list[Outgoing]:
         """Claim the channel's due reminders and word them; each is claimed by one process only.
 
-        Claimed reminders count as sent: if sending then fails, the user misses one nudge rather
-        than two processes sending it twice.
+        A claimed reminder's words are stored as a delivery in the same transaction: a process
+        that dies before sending leaves them to the next one, and none is sent twice.
         """
         outgoing: list[Outgoing] = []
         with self._unit_of_work() as uow:
             now = self._clock.now()
             for reminder in uow.reminders.claim_due(now, limit, channel=channel):
                 user = uow.users.get(reminder.user_id)
-                if user is None:
+                if user is None or user.id is None:
                     continue
                 turn = Turn(user=user, uow=uow, content=self._content, now=now, cards=self._cards)
                 replies = message_for(turn, reminder)
-                if replies:
-                    outgoing.append(Outgoing(user.channel, user.external_id, replies))
+                if not replies:
+                    continue
+                uow.lock_user(user.channel, user.external_id)  # in order with their answers
+                owed = Delivery(0, user.id, replies, {"chat": user.external_id})
+                uow.deliveries.add(user.channel, f"reminder:{reminder.id}", owed, now)
+                held = uow.deliveries.claim(user.id, now)
+                outgoing.append(Outgoing(user.channel, user.external_id, replies, held))
             uow.commit()
         return outgoing
 
