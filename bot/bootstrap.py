@@ -25,7 +25,7 @@ from bot.domain.health import ResourceState, ResourceStatus
 from bot.services.cohorts.admin import CohortAdmin
 from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
-from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector
+from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector, UnitOfWork
 
 if TYPE_CHECKING:
     from bot.adapters.retrieval.index import HybridCardIndex, IndexReport
@@ -133,6 +133,16 @@ def _settled(parts: list[object]) -> Callable[[], None]:
             part.wait()
 
     return ready
+
+
+def _after(ready: Callable[[], None], opener: Callable[[], UnitOfWork]) -> Callable[[], UnitOfWork]:
+    """A unit-of-work factory that first lets the models finish loading (outside any lock)."""
+
+    def open_after_ready() -> UnitOfWork:
+        ready()
+        return opener()
+
+    return open_after_ready
 
 
 def _select_one(engine: Engine) -> None:
@@ -246,8 +256,9 @@ def build_services(settings: Settings, server: bool = False, **overrides: Any) -
     unit_of_work = database.unit_of_work_factory(db_engine)
     charts = overrides.get("charts") or (ChartProcess() if server else LazyCharts())
     clock = overrides.get("clock") or SystemClock()
+    ready = _settled([cards, emotions])
     engine = DialogueEngine(
-        ready=_settled([cards, emotions]),
+        ready=ready,
         unit_of_work=unit_of_work,
         content=content,
         clock=clock,
@@ -264,7 +275,8 @@ def build_services(settings: Settings, server: bool = False, **overrides: Any) -
         database=db_engine,
         cards=cards,
         emotions=emotions,
-        reminders=ReminderService(unit_of_work, content, clock, cards),
-        cohorts=CohortAdmin(unit_of_work, content, clock, cards),
+        # Both may word cards inside their transaction: the index loads before it begins.
+        reminders=ReminderService(_after(ready, unit_of_work), content, clock, cards),
+        cohorts=CohortAdmin(_after(ready, unit_of_work), content, clock, cards),
         charts=charts,
     )

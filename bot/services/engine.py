@@ -115,7 +115,8 @@ class DialogueEngine:
         (with the channel's `context`) are committed with its effects; the same key again
         changes nothing and returns what the first handling owed.
         """
-        self._ready()  # models load before the transaction, never while it holds the lock
+        if not isinstance(event, Start):  # a greeting needs no model: it stays instant
+            self._ready()  # models load before the transaction, never while it holds the lock
         with self._unit_of_work() as uow:
             uow.lock_user(channel, external_id)
             if update_key is not None:

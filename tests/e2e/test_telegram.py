@@ -22,8 +22,8 @@ from bot.adapters.db import database
 from bot.adapters.db.models import AnswerRow, PreparationRow, ResultRow, UserRow
 from bot.adapters.emotion.detector import EmotionDetector
 from bot.channels.telegram.app import (
-    ALLOWED_UPDATES,
     build_application,
+    poll,
     register_commands,
     serve_webhook,
 )
@@ -62,16 +62,15 @@ async def polling_bot(
         engine, fake.token, fake.base_url, fake.base_file_url, **options
     )
     await application.initialize()
-    await register_commands(application)  # what run_polling's post_init does
+    await register_commands(application)  # what run_polling does first
     await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
-    )
+    stop = asyncio.Event()
+    poller = asyncio.create_task(poll(application, stop, timeout=1))
     try:
         yield application
     finally:
-        await application.updater.stop()
+        stop.set()
+        await poller
         await application.stop()
         await application.shutdown()
 

@@ -51,6 +51,7 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **options: Any) -> E
     guard = _FileGuard(engine.url.database)
     event.listen(engine, "connect", partial(_sqlite_on_connect, busy_ms=int(limits.lock * 1000)))
     event.listen(engine, "begin", partial(_sqlite_on_begin, guard=guard))
+    event.listen(engine, "do_connect", partial(_sqlite_before_connect, guard=guard))
     return engine
 
 
@@ -75,6 +76,11 @@ class _FileGuard:
         self._path = None if memory else Path(database or "")
         self._identity: tuple[int, int] | None = None
 
+    def check_still_there(self) -> None:
+        """Raise StorageUnavailableError when the file seen before is gone."""
+        if self._path is not None and self._identity is not None and not self._path.exists():
+            raise StorageUnavailableError(f"database file {self._path} is missing")
+
     def check(self) -> None:
         """Raise StorageUnavailableError when the file is not the one opened first."""
         if self._path is None:
@@ -88,6 +94,11 @@ class _FileGuard:
             self._identity = identity
         elif identity != self._identity:
             raise StorageUnavailableError(f"database file {self._path} was replaced")
+
+
+def _sqlite_before_connect(*_args: Any, guard: _FileGuard) -> None:
+    # Connecting to a missing file would create an empty one: refuse once a file was seen.
+    guard.check_still_there()
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any, busy_ms: int) -> None:
@@ -121,7 +132,9 @@ def check_sqlite_file(url: str) -> None:
     if path is None:
         return
     marker = path.with_name(path.name + MARKER_SUFFIX)
-    if path.exists():
+    # An empty file where the database was is what a connection to a deleted one leaves.
+    there = path.exists() and path.stat().st_size > 0
+    if there:
         if not marker.exists():
             _write_private(marker, MARKER_TEXT)
         return

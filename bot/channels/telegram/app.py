@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import signal
@@ -10,8 +11,15 @@ import sys
 from collections.abc import Callable
 
 from aiohttp import web
-from telegram import BotCommand, Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram import Bot, BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.domain.health import ResourceState, ResourceStatus
 from bot.services.cohorts.nudges import ReminderService
@@ -24,6 +32,7 @@ from .handlers import (
     on_message,
     send_due_reminders,
     send_stranded,
+    settle_update,
 )
 from .ratelimit import PriorityRateLimiter
 
@@ -42,6 +51,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SWITCH_INTERVAL = 0.001
 # How often each process looks for replies whose sender died (their lease ran out).
 STRANDED_INTERVAL = 10.0
+POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news
+# Longest wait for a batch's commits before confirming it anyway (a stuck database).
+COMMIT_WAIT = 30.0
 MAX_BODY = 1 << 20  # an update is a few kilobytes; Telegram never sends a megabyte
 
 
@@ -55,6 +67,7 @@ def build_application(
     reminders: ReminderService | None = None,
     reminder_interval: float = 60.0,
     health: HealthProbe | None = None,
+    stranded_interval: float = STRANDED_INTERVAL,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB application whose handlers only translate between Telegram and the engine.
 
@@ -68,7 +81,7 @@ def build_application(
         .base_file_url(file_url)
         .rate_limiter(PriorityRateLimiter(overall_max_rate=max_rate, max_retries=3))
         .concurrent_updates(True)  # different users in parallel; one user's updates stay in order
-        .post_init(register_commands)
+        .updater(None)  # our own poller confirms an update only once it is committed
         .build()
     )
     application.bot_data["coach"] = TelegramContext(engine, reminders)
@@ -76,7 +89,7 @@ def build_application(
     if application.job_queue is not None:
         # Replies a process committed but never sent (it died): another one sends them.
         application.job_queue.run_repeating(
-            send_stranded, interval=STRANDED_INTERVAL, first=1.0, name="stranded"
+            send_stranded, interval=stranded_interval, first=1.0, name="stranded"
         )
     if reminders is not None and application.job_queue is not None:
         # Every process looks; the database hands each due reminder to one of them only.
@@ -89,6 +102,8 @@ def build_application(
     # Order: button presses, then every message (commands included: the engine routes them).
     application.add_handler(CallbackQueryHandler(on_callback))
     application.add_handler(MessageHandler(filters.ALL & ~filters.UpdateType.EDITED, on_message))
+    # After any handler (or none): the update may be confirmed to Telegram.
+    application.add_handler(TypeHandler(object, settle_update), group=1)
     application.add_error_handler(on_error)
     return application
 
@@ -104,9 +119,77 @@ async def register_commands(application: Application) -> None:  # type: ignore[t
 
 
 def run_polling(application: Application) -> None:  # type: ignore[type-arg]
-    """Run by long polling until interrupted."""
+    """Run by long polling until interrupted (SIGINT, SIGTERM)."""
     sys.setswitchinterval(SWITCH_INTERVAL)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+
+    async def main() -> None:
+        stop = _stop_on_signals()
+        await application.initialize()
+        await register_commands(application)
+        await application.start()
+        try:
+            await poll(application, stop)
+        finally:
+            await application.stop()
+            await application.shutdown()
+
+    asyncio.run(main())
+
+
+async def poll(
+    application: Application,  # type: ignore[type-arg]
+    stop: asyncio.Event,
+    timeout: int = POLL_TIMEOUT,
+) -> None:
+    """Fetch updates and confirm each batch only once every update of it is committed.
+
+    PTB's own poller confirms a batch as soon as it has fetched it: a crash then loses the
+    updates being handled. Here a crash before the commit gets them redelivered, and the
+    update keys make the redelivery change nothing.
+    """
+    bot, commits = application.bot, application.bot_data["coach"].commits
+    offset: int | None = None
+    failures = 0
+    while not stop.is_set():
+        try:
+            updates = await _fetch(bot, offset, timeout, stop)
+        except TelegramError as error:
+            failures += 1
+            log.warning("getUpdates failed (%s); retrying", type(error).__name__)
+            await _pause(stop, min(30.0, 0.5 * 2**failures))
+            continue
+        failures = 0
+        if not updates:
+            continue
+        committed = [commits.expect(update.update_id) for update in updates]
+        for update in updates:
+            await application.update_queue.put(update)
+        await asyncio.wait(committed, timeout=COMMIT_WAIT)
+        offset = updates[-1].update_id + 1
+    if offset is not None:  # confirm the last batch before leaving
+        with contextlib.suppress(TelegramError):
+            await bot.get_updates(offset=offset, timeout=0, limit=1)
+
+
+async def _fetch(
+    bot: Bot, offset: int | None, timeout: int, stop: asyncio.Event
+) -> tuple[Update, ...]:
+    """One getUpdates call, given up at once when the bot stops (nothing fetched is lost)."""
+    fetching = asyncio.ensure_future(
+        bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
+    )
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not fetching.done():
+        fetching.cancel()
+        return ()
+    return fetching.result()
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 def webhook_app(application: Application, path: str, secret: str | None) -> web.Application:  # type: ignore[type-arg]
@@ -122,7 +205,14 @@ def webhook_app(application: Application, path: str, secret: str | None) -> web.
             update = None
         if update is None:
             return web.Response(status=400, text="not an update")
+        committed = application.bot_data["coach"].commits.expect(update.update_id)
         await application.update_queue.put(update)
+        # Telegram forgets the update at our 200: answer once it is stored (a crash before
+        # gets it redelivered); past the wait, 503 asks for it again, which changes nothing.
+        try:
+            await asyncio.wait_for(asyncio.shield(committed), COMMIT_WAIT)
+        except TimeoutError:
+            return web.Response(status=503, text="busy")
         return web.Response(text="ok")
 
     async def health(_request: web.Request) -> web.Response:

@@ -59,6 +59,33 @@ class FloodGuard:
         return True
 
 
+class Commits:
+    """Tells the receiver (poller, webhook) when an update's effects are committed.
+
+    Telegram forgets an update once it is confirmed (the next getUpdates offset, the webhook's
+    200). Confirmed only after its commit, an update is never lost to a crash: until then it
+    is redelivered, and its recorded key makes the redelivery change nothing.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+
+    def expect(self, update_id: int) -> asyncio.Future[None]:
+        """A future resolved once the update is committed (or turned away)."""
+        future = self._waiting.get(update_id)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._waiting[update_id] = future
+        return future
+
+    def settle(self, update: object) -> None:
+        """The update needs nothing more stored: its receiver may confirm it."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        future = self._waiting.pop(update_id, None) if update_id is not None else None
+        if future is not None and not future.done():
+            future.set_result(None)
+
+
 @dataclass
 class TelegramContext:
     """What the handlers need, kept in bot_data under one typed key."""
@@ -72,6 +99,7 @@ class TelegramContext:
     # Each user's language as last seen, so that an apology needs no database.
     languages: dict[int, Language] = field(default_factory=dict)
     live: LiveReplies = field(default_factory=LiveReplies)
+    commits: Commits = field(default_factory=Commits)
 
     def language(self, user_id: int, language_code: str | None) -> Language:
         """The user's language without touching the database (for notices and apologies)."""
@@ -273,6 +301,7 @@ async def _serve(
         except StorageUnavailableError as error:
             log.error("update %s: storage unavailable (%s)", update.update_id, error)
             return None
+    services.commits.settle(update)  # stored: the receiver may confirm it before we send
     services.languages[user_id] = outcome.language
     if outcome.delivery is not None and not outcome.duplicate:
         services.live.keep(outcome.delivery.id, outcome.replies)
@@ -336,6 +365,11 @@ async def send_stranded(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     for external_id, held in stranded:
         await deliver_held(services, context.bot, external_id, held)
+
+
+async def settle_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Last handler of every update: whatever happened to it, it may now be confirmed."""
+    coach(context).commits.settle(update)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

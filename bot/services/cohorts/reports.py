@@ -272,6 +272,18 @@ CSV_COLUMNS = (
 )
 
 
+def spreadsheet_safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: "=HYPERLINK(…)" typed as a name stays a name.
+
+    A leading = + - @ (or a tab or carriage return before one) makes Excel and LibreOffice
+    run the cell as a formula; a leading apostrophe makes them show it as it is (OWASP's advice).
+    """
+    return f"'{cell}" if cell[:1] in FORMULA_STARTS else cell
+
+
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
 def report_csv(report: CohortReport, cards: CardIndex | None, language: Language) -> Attachment:
     """One row per consenting trainee: what the consent says the trainer sees, nothing more.
 
@@ -284,13 +296,13 @@ def report_csv(report: CohortReport, cards: CardIndex | None, language: Language
     for trainee in report.trainees:
         writer.writerow(
             [
-                trainee.member.display_name,
+                spreadsheet_safe(trainee.member.display_name),
                 _date(trainee.member.joined_at),
                 _date(trainee.latest.completed_at if trainee.latest else None),
                 trainee.assigned,
                 trainee.done,
                 " ".join(str(r) for r in trainee.ratings),
-                "; ".join(_title(a, language, cards) for a in trainee.overdue),
+                spreadsheet_safe("; ".join(_title(a, language, cards) for a in trainee.overdue)),
             ]
         )
     safe = "".join(ch if ch.isalnum() else "-" for ch in report.cohort.name).strip("-")[:40]
