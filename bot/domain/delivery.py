@@ -14,8 +14,10 @@ from typing import Any
 
 from bot.domain.dialogue import Attachment, Image, Layout, Option, Progress, Reply, ReplyKind
 
-# A sender holds a user's unsent replies this long; past it, another process may take them.
-LEASE = timedelta(seconds=60)
+# A sender holds a user's unsent replies this long; past it, another process may take them
+# (its sender died). Each part sent renews nothing: a delivery takes well under a second, and
+# a reply left by a dead process should not keep its person waiting long.
+LEASE = timedelta(seconds=15)
 # Handled updates are remembered this long: Telegram redelivers within a day, and after a week
 # without updates it may start its ids afresh.
 KEEP_HANDLED = timedelta(days=2)

@@ -50,7 +50,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # five, so that a long transaction does not hold up everyone's taps.
 SWITCH_INTERVAL = 0.001
 # How often each process looks for replies whose sender died (their lease ran out).
-STRANDED_INTERVAL = 10.0
+STRANDED_INTERVAL = 3.0
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news
 # Longest wait for a batch's commits before confirming it anyway (a stuck database).
 COMMIT_WAIT = 30.0

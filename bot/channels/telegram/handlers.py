@@ -316,12 +316,14 @@ async def deliver_held(
     services: TelegramContext, bot: Bot, external_id: str, held: list[Delivery]
 ) -> None:
     """Send what this process holds for a user; what fails waits for the sweeper."""
+    # Logs name people by their internal id, never by their Telegram id or name.
+    who = held[0].user_id if held else "?"
     try:
         await deliver(bot, services.engine, external_id, held, services.live)
     except StorageUnavailableError as error:
-        log.error("user %s: replies wait, storage unavailable (%s)", external_id, error)
+        log.error("user #%s: replies wait, storage unavailable (%s)", who, error)
     except TelegramError as error:
-        log.warning("user %s: replies wait for a retry (%s)", external_id, type(error).__name__)
+        log.warning("user #%s: replies wait for a retry (%s)", who, type(error).__name__)
 
 
 async def _apologise(
@@ -332,7 +334,7 @@ async def _apologise(
             chat_id, services.text(user_id, language_code, "storage_unavailable")
         )
     except TelegramError as error:
-        log.warning("could not tell user %s to retry: %s", user_id, type(error).__name__)
+        log.warning("could not ask someone to retry: %s", type(error).__name__)
 
 
 def _deep_link(bot: Bot) -> str | None:
@@ -391,4 +393,4 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await context.bot.send_message(chat.id, services.text(user.id, user.language_code, key))
     except Exception:
-        log.exception("could not tell user %s about the error", user.id)
+        log.exception("could not tell the sender of update %s about the error", update_id)

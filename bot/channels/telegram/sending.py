@@ -213,9 +213,9 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
     try:
         await _send_reply(bot, chat_id, reply)
     except (BadRequest, TimedOut) as error:
-        log.warning("a reply part to chat %s was not confirmed: %s", chat_id, type(error).__name__)
+        log.warning("a reply part was not confirmed: %s", type(error).__name__)
     except Forbidden:
-        log.info("chat %s blocked the bot or is gone: reply dropped", chat_id)
+        log.info("a chat blocked the bot or is gone: reply dropped")
 
 
 async def _send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
