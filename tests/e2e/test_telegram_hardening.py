@@ -300,3 +300,76 @@ def test_only_the_new_users_row_is_written_for_simultaneous_first_messages(
     with database.session_factory(db_engine)() as session:
         users = session.scalars(select(UserRow.external_id)).all()
     assert sorted(users) == sorted(str(9000 + n) for n in range(10))
+
+
+class BrokenEngine(DialogueEngine):
+    """An engine with a bug on button presses."""
+
+    def respond(self, *args: Any, **kwargs: Any) -> Any:
+        if args and type(args[2]).__name__ == "Choice":
+            raise RuntimeError("a bug")
+        return super().respond(*args, **kwargs)
+
+
+def test_a_press_that_crashes_the_engine_is_still_answered(
+    db: Engine, content: Content, card_index: FakeCardIndex, clock: FakeClock
+) -> None:
+    engine = BrokenEngine(database.unit_of_work_factory(db), content, clock, cards=card_index)
+
+    async def scenario() -> None:
+        async with FakeBotApi() as fake, polling_bot(fake, engine):
+            await _exchange(fake, "/start")
+            message, data = _button(fake, "role:")
+            before = len(fake.sent(USER))
+            fake.user_presses(USER, message, data)
+            await fake.wait_for(lambda f: len(f.answered_callbacks) == 1)  # the spinner stops
+            await fake.wait_for(lambda f: len(f.sent(USER)) > before)
+            assert fake.texts(USER)[-1] == content.messages.text("en", "internal_error")
+
+    _run(scenario)
+
+
+def test_two_workers_receiving_the_same_taps_store_each_once_in_order(
+    db_engine: Engine, content: Content, card_index: FakeCardIndex, clock: FakeClock
+) -> None:
+    """Each tap reaches both workers at once (SQLite, then PostgreSQL): one answer per tap."""
+    people = [3001, 3002, 3003, 3004]
+
+    def worker() -> DialogueEngine:
+        return DialogueEngine(
+            database.unit_of_work_factory(db_engine), content, clock, cards=card_index
+        )
+
+    async def both(fake: FakeBotApi, urls: list[str], update: dict[str, Any]) -> None:
+        statuses = await asyncio.gather(*(_post(fake, url, update) for url in urls))
+        assert statuses == [200, 200]
+
+    async def one_person(fake: FakeBotApi, urls: list[str], user: int) -> None:
+        for words in ("/start", "/role buyer", "/check"):
+            await both(fake, urls, fake.make_message_update(user, words))
+        for _ in range(10):
+            await _settle(fake, user, quiet=0.2)
+            message, data = _button(fake, "ans:", chat=user, label="2")
+            await both(fake, urls, fake.make_callback_update(user, message, data))
+        await _settle(fake, user)
+
+    async def scenario() -> None:
+        async with (
+            FakeBotApi() as fake,
+            webhook_bot(fake, worker()) as first,
+            webhook_bot(fake, worker()) as second,
+        ):
+            await asyncio.gather(*(one_person(fake, [first, second], u) for u in people))
+            apologies = {
+                content.messages.text("en", k) for k in ("internal_error", "storage_unavailable")
+            }
+            for user in people:
+                assert not apologies & set(fake.texts(user))
+                assert len([t for t in fake.texts(user) if "1/10" in t]) == 1  # one /check reply
+
+    _run(scenario)
+    with database.session_factory(db_engine)() as session:
+        answers = session.scalars(select(AnswerRow.value)).all()
+        results = session.scalars(select(ResultRow.id)).all()
+    assert len(answers) == 10 * len(people) and set(answers) == {2}
+    assert len(results) == len(people)

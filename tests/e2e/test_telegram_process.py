@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,9 @@ USER = 4242
 QUESTION = "mon fournisseur m'annonce +12 % sur la fonte, je le vois demain 10h"
 
 
-def _start_bot(fake: FakeBotApi, data_dir: Path, cache: Path) -> subprocess.Popen[bytes]:
+def _start_bot(
+    fake: FakeBotApi, data_dir: Path, cache: Path, **settings: str
+) -> subprocess.Popen[bytes]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCOACH_")}
     environment |= {
         "TRUSTCOACH_DATA_DIR": str(data_dir),
@@ -32,6 +35,7 @@ def _start_bot(fake: FakeBotApi, data_dir: Path, cache: Path) -> subprocess.Pope
         "TRUSTCOACH_TELEGRAM_TOKEN": fake.token,
         "TRUSTCOACH_TELEGRAM_API_URL": fake.base_url,
         "TRUSTCOACH_TELEGRAM_MAX_RATE": "0",
+        **settings,
     }
     command = [sys.executable, "-m", "bot", "telegram"]
     return subprocess.Popen(
@@ -88,3 +92,36 @@ def test_every_bot_start_answers_a_question_with_cards(tmp_path: Path, index_cac
         assert got_cards, f"start {start}: no cards in\n{said[-2000:]}"
         answered += got_cards
     assert answered == STARTS
+
+
+async def _logged_run(data_dir: Path, cache: Path) -> tuple[bytes, FakeBotApi]:
+    async with FakeBotApi() as fake:
+        bot = _start_bot(fake, data_dir, cache, TRUSTCOACH_LOG_LEVEL="DEBUG")
+        try:
+            await fake.wait_for(lambda f: bool(f.calls_of("getUpdates")), timeout=180)
+            fake.user_says(USER, "/start", first_name="Zéphyrine")
+            await fake.wait_for(lambda f: len(f.sent(USER)) >= 1)
+            fake.user_says(USER, SECRET_WORDS, first_name="Zéphyrine")
+            await fake.wait_for(lambda f: len(f.sent(USER)) >= 2, timeout=60)
+        finally:
+            output = await asyncio.to_thread(_stop, bot)
+    return output, fake
+
+
+SECRET_WORDS = "my supplier Quintessa wants plus twelve percent"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_bot_logs_no_token_no_words_no_names_even_at_debug(
+    tmp_path: Path, index_cache: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    output, fake = asyncio.run(_logged_run(data_dir, index_cache))
+    logged = output.decode(errors="replace")
+    assert "getUpdates" in logged or "DEBUG" in logged  # it did log, at DEBUG
+    for private in (fake.token, fake.token.split(":")[1], "Quintessa", "Zéphyrine"):
+        assert private not in logged, private
+    # What it wrote is its owner's only.
+    assert stat.S_IMODE((data_dir / "trustcoach.db").stat().st_mode) == 0o600
