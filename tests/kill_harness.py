@@ -67,9 +67,11 @@ class Bot:
     def __init__(self, fake: FakeBotApi, data_dir: Path, cache: Path) -> None:
         self._fake, self._data, self._cache = fake, data_dir, cache
         self.process: subprocess.Popen[bytes] | None = None
+        self._starts = 0
+        self._log: Any = None
 
     def start(self) -> None:
-        """Start a new bot process on the same data."""
+        """Start a new bot process on the same data; its errors go to a file of its own."""
         environment = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTCOACH_")}
         environment |= {
             "TRUSTCOACH_DATA_DIR": str(self._data),
@@ -78,12 +80,14 @@ class Bot:
             "TRUSTCOACH_TELEGRAM_API_URL": self._fake.base_url,
             "TRUSTCOACH_TELEGRAM_MAX_RATE": "0",
         }
+        self._starts += 1
+        self._log = (self._data / f"bot-{self._starts}.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "telegram"],
             cwd=self._data,
             env=environment,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self._log,
         )
 
     def kill(self) -> None:
@@ -91,18 +95,24 @@ class Bot:
         if self.process is not None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
+        self._close_log()
 
     def stop(self) -> bytes:
-        """Stop it as Ctrl-C would; its error output."""
-        if self.process is None:
-            return b""
-        self.process.send_signal(signal.SIGINT)
-        try:
-            _, errors = self.process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            _, errors = self.process.communicate()
-        return errors or b""
+        """Stop it as Ctrl-C would; the error output of every start."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._close_log()
+        return b"".join(log.read_bytes() for log in sorted(self._data.glob("bot-*.log")))
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
 
 async def _polling(fake: FakeBotApi, before: int, timeout: float = 180) -> None:
