@@ -26,6 +26,7 @@ from bot.services.cohorts.admin import CohortAdmin
 from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
 from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector, UnitOfWork
+from bot.services.privacy.admin import PrivacyAdmin
 
 if TYPE_CHECKING:
     from bot.adapters.retrieval.index import HybridCardIndex, IndexReport
@@ -66,6 +67,7 @@ class Services:
     reminders: ReminderService
     cohorts: CohortAdmin
     charts: ChartRenderer
+    privacy: PrivacyAdmin
 
     def warm_up(self, wait: bool = False) -> None:
         """Load the knowledge base, the emotion model and the charts in the background.
@@ -279,4 +281,5 @@ def build_services(settings: Settings, server: bool = False, **overrides: Any) -
         reminders=ReminderService(_after(ready, unit_of_work), content, clock, cards),
         cohorts=CohortAdmin(_after(ready, unit_of_work), content, clock, cards),
         charts=charts,
+        privacy=PrivacyAdmin(unit_of_work, content, clock),
     )

@@ -425,6 +425,51 @@ class FakeDeliveryRepository:
         return 0
 
 
+class FakePersonalDataRepository:
+    """One person's records in the fake store, for /mydata and /forget."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def export(self, user_id: int) -> dict[str, list[dict[str, object]]]:
+        user = self._store.users.get(user_id)
+        mine = {
+            "users": [vars(user)] if user else [],
+            "assessment_sessions": [
+                vars(s) for s in self._store.sessions.values() if s.user_id == user_id
+            ],
+            "assessment_results": [
+                vars(r) for r in self._store.results.values() if r.user_id == user_id
+            ],
+            "mood_checkins": [vars(m) for m in self._store.moods if m.user_id == user_id],
+            "preparations": [
+                vars(p) for p in self._store.preparations.values() if p.user_id == user_id
+            ],
+            "memberships": [
+                vars(m) for m in self._store.memberships.values() if m.user_id == user_id
+            ],
+        }
+        return {
+            name: [{k: str(v) for k, v in row.items()} for row in rows]
+            for name, rows in mine.items()
+        }
+
+    def erase(self, user_id: int) -> dict[str, int]:
+        store = self._store
+        store.users.pop(user_id, None)
+        for table in (
+            store.sessions,
+            store.results,
+            store.preparations,
+            store.memberships,
+            store.reminders,
+        ):
+            for key in [k for k, v in table.items() if getattr(v, "user_id", None) == user_id]:
+                del table[key]
+        store.moods[:] = [m for m in store.moods if m.user_id != user_id]
+        return {}
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed store; commit publishes it, anything else discards it."""
 
@@ -444,6 +489,7 @@ class FakeUnitOfWork:
         self.assignments = FakeAssignmentRepository(self._working)
         self.reminders = FakeReminderRepository(self._working)
         self.deliveries = FakeDeliveryRepository(self._working)
+        self.personal_data = FakePersonalDataRepository(self._working)
         return self
 
     def lock_user(self, channel: str, external_id: str) -> None:

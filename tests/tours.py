@@ -21,6 +21,7 @@ from bot.services.conversation.options import (
     ExerciseDone,
     FocusChange,
     FocusRegister,
+    KeepEverything,
     LanguageChoice,
     NewCohort,
     OpenCard,
@@ -116,6 +117,11 @@ def every_flow(walk: StoreTour) -> None:
     walk.step(ana, lambda c: c.say("/mood"))
     walk.step(ana, lambda c: c.say("/timezone"))
     walk.step(ana, lambda c: c.say("Montreal"))
+    # Her data: what is kept, a copy, and the erasure asked then declined.
+    walk.step(ana, lambda c: c.say("/privacy"))
+    walk.step(ana, lambda c: c.say("/mydata"))
+    walk.step(ana, lambda c: c.say("/forget"))
+    walk.step(ana, lambda c: c.choose(KeepEverything()))
     # A meeting prepared step by step, then debriefed.
     walk.step(ana, lambda c: c.say("/prepare"))
     # It starts from the price increase just told; back, to choose another situation.

@@ -9,14 +9,14 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.cli import _logs, chat, coaching, cohort, db, emotions, knowledge, reader, telegram
+from bot.cli import _logs, chat, coaching, cohort, db, emotions, knowledge, reader, telegram, user
 from bot.cli._registry import EXIT_FAILURE, EXIT_USAGE, Commands, Handler, evaluations
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 # In the order `trustcoach --help` lists their commands.
-MODULES = (chat, db, knowledge, emotions, reader, coaching, telegram, cohort)
+MODULES = (chat, db, knowledge, emotions, reader, coaching, telegram, cohort, user)
 
 EPILOG = """examples:
   trustcoach chat                          talk with the coach in this terminal
@@ -34,6 +34,8 @@ EPILOG = """examples:
   trustcoach telegram                      the Telegram bot (needs TRUSTCOACH_TELEGRAM_TOKEN)
   trustcoach cohort list                   trainers' cohorts and how many trainees share
   trustcoach cohort export 3 --out g.csv   one cohort as CSV (by id or invitation code)
+  trustcoach user export telegram:123      everything stored about a person (report and JSON)
+  trustcoach user delete telegram:123 --yes   erase everything stored about a person
 
 `trustcoach COMMAND --help` describes a command, with an example.
 """

@@ -123,6 +123,7 @@ class ReminderKind(StrEnum):
     WEEKLY_CHECK = "weekly_check"  # the weekly invitation to retake the quick check
     WEEKLY_EXERCISE = "weekly_exercise"  # a week has passed on a personal exercise
     JOINED = "joined"  # tells a trainer that someone joined their cohort ("cohort:user")
+    LEFT = "left"  # tells a trainer that a trainee left, and nothing else about them ("cohort")
 
 
 @dataclass

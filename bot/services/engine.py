@@ -129,6 +129,9 @@ class DialogueEngine:
             turn = self._turn(uow, user, deep_link)
             pressed = _pressed(turn, event)
             replies = router.handle(turn, event)
+            if turn.forgotten:  # erased: nothing of them is stored again, this reply included
+                uow.commit()
+                return _unrecorded(replies, pressed, user.language, context)
             uow.users.save(user)
             delivery, held = None, []
             if update_key is not None and user.id is not None:
@@ -226,6 +229,17 @@ class DialogueEngine:
         )
         user.language_confirmed = language_hint is not None
         return user
+
+
+def _unrecorded(
+    replies: list[Reply],
+    pressed: Pressed | None,
+    language: Language,
+    context: dict[str, Any] | None,
+) -> Outcome:
+    """The last reply to someone just erased: sent once, from memory, never stored."""
+    owed = Delivery(0, 0, replies, _with_pressed(context, pressed))
+    return Outcome(replies, pressed, language, None, deliveries=[owed])
 
 
 def _with_pressed(context: dict[str, Any] | None, pressed: Pressed | None) -> dict[str, Any]:

@@ -215,6 +215,16 @@ class DeliveryRepository(Protocol):
         """Forget sent deliveries handled before a moment; return how many."""
 
 
+class PersonalDataRepository(Protocol):
+    """Everything stored about one person, for their export and their erasure."""
+
+    def export(self, user_id: int) -> dict[str, list[dict[str, object]]]:
+        """Every row the person owns, by table, as JSON-ready objects."""
+
+    def erase(self, user_id: int) -> dict[str, int]:
+        """Delete every row the person owns; return how many, by table."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything written inside it is committed together or not at all."""
 
@@ -257,6 +267,10 @@ class UnitOfWork(Protocol):
     @property
     def deliveries(self) -> DeliveryRepository:
         """Handled updates and their unsent replies of this transaction."""
+
+    @property
+    def personal_data(self) -> PersonalDataRepository:
+        """One person's rows across every table of this transaction."""
 
     def lock_user(self, channel: str, external_id: str) -> None:
         """Serialise this user's transactions across processes (new users included)."""

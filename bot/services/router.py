@@ -29,6 +29,7 @@ from bot.services.conversation.state import Shown
 from bot.services.conversation.turn import Turn
 from bot.services.knowledge import routes as knowledge
 from bot.services.meetings import routes as meetings
+from bot.services.privacy import routes as privacy
 from bot.services.progress import routes as progress
 
 Replies = list[Reply]
@@ -335,6 +336,7 @@ FEATURES: tuple[Feature, ...] = (
     knowledge.FEATURE,
     meetings.FEATURE,
     cohorts.FEATURE,
+    privacy.FEATURE,
 )
 ROUTER = Router(FEATURES)
 

@@ -43,6 +43,7 @@ from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
 from bot.services.ports import StorageUnavailableError
 
+from . import personal
 from .models import (
     AnswerRow,
     AssignmentRow,
@@ -879,6 +880,25 @@ class SqlDeliveryRepository:
         )
 
 
+class SqlPersonalDataRepository:
+    """One person's rows across every table (see personal.py for the owner rules)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def export(self, user_id: int) -> dict[str, list[dict[str, object]]]:
+        """Every row the person owns, by table, as JSON-ready objects."""
+        rows = personal.owned_rows(self._session, user_id)
+        return {name: found for name, found in rows.items() if name not in personal.NOT_EXPORTED}
+
+    def erase(self, user_id: int) -> dict[str, int]:
+        """Delete every row the person owns; return how many, by table."""
+        self._session.flush()
+        counts = personal.erase(self._session, user_id)
+        self._session.expire_all()
+        return counts
+
+
 class SqlUnitOfWork:
     """One database transaction holding the repositories."""
 
@@ -892,6 +912,7 @@ class SqlUnitOfWork:
     assignments: SqlAssignmentRepository
     reminders: SqlReminderRepository
     deliveries: SqlDeliveryRepository
+    personal_data: SqlPersonalDataRepository
 
     def __init__(
         self, session_factory: sessionmaker[Session], writers: threading.Lock | None = None
@@ -914,6 +935,7 @@ class SqlUnitOfWork:
         self.assignments = SqlAssignmentRepository(self._session)
         self.reminders = SqlReminderRepository(self._session)
         self.deliveries = SqlDeliveryRepository(self._session)
+        self.personal_data = SqlPersonalDataRepository(self._session)
         return self
 
     def lock_user(self, channel: str, external_id: str) -> None:

@@ -42,7 +42,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 COMMANDS = (
     "start", "check", "prepare", "ask", "progress", "assess", "focus",
     "mood", "debrief", "saved", "exercises", "join", "leave", "trainer", "export",
-    "menu", "language", "role", "timezone", "help", "cancel",
+    "menu", "language", "role", "timezone", "privacy", "mydata", "forget", "help", "cancel",
 )  # fmt: skip
 HealthProbe = Callable[[], list[ResourceStatus]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

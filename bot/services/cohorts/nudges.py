@@ -43,6 +43,8 @@ def message_for(turn: Turn, reminder: Reminder) -> list[Reply]:
         return [turn.reply("remind_weekly_check", options=(check,))]
     if reminder.kind is ReminderKind.JOINED:
         return _joined(turn, reminder.ref)
+    if reminder.kind is ReminderKind.LEFT:
+        return _left(turn, reminder.ref)
     assignment_id = parse_number(reminder.ref, 1, MAX_ID_VALUE)
     assignment = trainee.open_assignment(turn, assignment_id) if assignment_id else None
     if assignment is None:
@@ -110,3 +112,14 @@ def _joined(turn: Turn, ref: str) -> list[Reply]:
     text = turn.t("remind_joined", name=joined.display_name, cohort=cohort.name, count=count)
     option = turn.option(ShowCohort(cohort.id), cohort.name, "g")
     return [Reply(text=text, options=(option,), key="remind_joined")]
+
+
+def _left(turn: Turn, ref: str) -> list[Reply]:
+    """Tell a trainer that a trainee left their cohort: who it was is not said (erased)."""
+    cohort_id = parse_number(ref, 1, MAX_ID_VALUE)
+    cohort = turn.uow.cohorts.get(cohort_id) if cohort_id else None
+    if cohort is None or cohort.id is None or cohort.trainer_id != turn.user_id:
+        return []
+    option = turn.option(ShowCohort(cohort.id), cohort.name, "g")
+    text = turn.t("remind_left", cohort=cohort.name)
+    return [Reply(text=text, options=(option,), key="remind_left")]

@@ -370,3 +370,13 @@ class WeeklyCheck(OptionValue):
     """Switch the weekly quick-check reminder: `wkcheck:on` or `wkcheck:off`."""
 
     switch: Literal["on", "off"]
+
+
+@option(Verb.FORGET_YES)
+class ForgetEverything(OptionValue):
+    """Erase everything stored about the person, after /forget: `forgetyes`."""
+
+
+@option(Verb.FORGET_NO)
+class KeepEverything(OptionValue):
+    """Keep it all after all: `forgetno`."""

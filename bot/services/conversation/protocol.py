@@ -55,6 +55,7 @@ class Flow(StrEnum):
     REFLECT = "reflect"
     RATE = "rate"
     TIME_ZONE = "time_zone"
+    FORGET = "forget"
 
 
 class Verb(StrEnum):
@@ -108,6 +109,8 @@ class Verb(StrEnum):
     EXERCISE_RATE = "exrate"
     WEEKLY_PICK = "wkpick"
     WEEKLY = "weekly"
+    FORGET_YES = "forgetyes"
+    FORGET_NO = "forgetno"
     WEEKLY_CHECK = "wkcheck"
     TIME_ZONE = "tz"
 

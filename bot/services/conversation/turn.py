@@ -63,6 +63,8 @@ class Turn:
     navigator: Navigator = field(default_factory=_Detached)
     # Messages already read during this turn (the safety check and the answer read them both).
     readings: dict[str, EmotionReading] = field(default_factory=dict)
+    # Set when the person had everything erased during this turn: nothing of them is saved.
+    forgotten: bool = False
     conversation: Conversation = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,95 @@
+"""A person's data as one JSON file for programs and one Markdown report to read."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.domain.dialogue import Attachment
+from bot.services.conversation.turn import Turn
+
+FORMAT = "trustcoach-export"
+VERSION = 1
+# The report's sections, in reading order: table, title key, the fields shown (in this order).
+SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("assessment_results", "export_results", ("completed_at", "instrument")),
+    ("result_scores", "export_scores", ("result_id", "dimension", "key", "score")),
+    ("assessment_sessions", "export_sessions", ("started_at", "instrument", "status")),
+    ("assessment_answers", "export_answers", ("session_id", "item_id", "value")),
+    ("preparations", "export_preparations", ("created_at", "situation", "feeling", "answers")),
+    ("mood_checkins", "export_moods", ("at", "score")),
+    ("saved_cards", "export_saved", ("saved_at", "card_id")),
+    ("memberships", "export_memberships", ("joined_at", "display_name", "left_at")),
+    ("completions", "export_exercises", ("done_at", "rating", "reflection")),
+    ("assignments", "export_assignments", ("created_at", "card_id", "due_at", "note")),
+    ("reminders", "export_reminders", ("due_at", "kind", "sent_at")),
+    ("cohorts", "export_cohorts", ("created_at", "name")),
+    ("trainers", "export_trainer", ("display_name",)),
+    ("safety_events", "export_safety", ("created_at", "category")),
+)
+
+
+def export(turn: Turn) -> dict[str, Any]:
+    """Everything stored about the person, in the documented shape (docs/export.md)."""
+    tables = turn.uow.personal_data.export(turn.user_id)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": turn.now.isoformat(),
+        "person": {
+            "channel": turn.user.channel,
+            "id": turn.user.external_id,
+            "language": turn.user.language,
+        },
+        "tables": tables,
+    }
+
+
+def attachments(turn: Turn, data: dict[str, Any]) -> tuple[Attachment, Attachment]:
+    """The JSON file and the readable report, named with the day of the export."""
+    day = turn.now.date().isoformat()
+    machine = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    readable = report(turn, data).encode("utf-8")
+    return (
+        Attachment(readable, f"trustcoach-my-data-{day}.md", "text/markdown"),
+        Attachment(machine, f"trustcoach-my-data-{day}.json", "application/json"),
+    )
+
+
+def report(turn: Turn, data: dict[str, Any]) -> str:
+    """The export as a Markdown document in the person's language, section by section."""
+    tables: dict[str, list[dict[str, Any]]] = data["tables"]
+    lines = [
+        f"# {turn.t('export_title')}",
+        "",
+        turn.t("export_intro", day=_day(data["exported_at"])),
+    ]
+    profile = (tables.get("users") or [{}])[0]
+    lines += ["", f"## {turn.t('export_profile')}", ""]
+    lines += [f"- {name}: {_shown(profile.get(name))}" for name in PROFILE if name in profile]
+    for table, title, fields in SECTIONS:
+        rows = tables.get(table) or []
+        lines += ["", f"## {turn.t(title)} ({len(rows)})", ""]
+        if not rows:
+            lines.append(turn.t("export_none"))
+        lines += [
+            "- " + " · ".join(f"{name}: {_shown(row.get(name))}" for name in fields) for row in rows
+        ]
+    lines += ["", turn.t("export_footer")]
+    return "\n".join(lines) + "\n"
+
+
+PROFILE = ("created_at", "language", "role", "focus", "time_zone")
+
+
+def _day(moment: str) -> str:
+    return datetime.fromisoformat(moment).date().isoformat()
+
+
+def _shown(value: object) -> str:
+    if value is None or value in ("", {}):
+        return "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
+    return str(value)
