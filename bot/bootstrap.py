@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -27,6 +27,7 @@ from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine
 from bot.services.ports import CardIndex, ChartRenderer, EmotionDetector, UnitOfWork
 from bot.services.privacy.admin import PrivacyAdmin
+from bot.services.privacy.retention import RetentionService
 
 if TYPE_CHECKING:
     from bot.adapters.retrieval.index import HybridCardIndex, IndexReport
@@ -68,6 +69,7 @@ class Services:
     cohorts: CohortAdmin
     charts: ChartRenderer
     privacy: PrivacyAdmin
+    retention: RetentionService
 
     def warm_up(self, wait: bool = False) -> None:
         """Load the knowledge base, the emotion model and the charts in the background.
@@ -282,4 +284,10 @@ def build_services(settings: Settings, server: bool = False, **overrides: Any) -
         cohorts=CohortAdmin(_after(ready, unit_of_work), content, clock, cards),
         charts=charts,
         privacy=PrivacyAdmin(unit_of_work, content, clock),
+        retention=RetentionService(
+            unit_of_work,
+            clock,
+            free_text=timedelta(days=settings.retention_free_text_days),
+            abandoned=timedelta(days=settings.retention_abandoned_days),
+        ),
     )

@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     db_lock_timeout: float = Field(
         default=10.0, gt=0, le=3600, description="Seconds to wait for a lock held by another."
     )
+    retention_free_text_days: int = Field(
+        default=365,
+        ge=1,
+        le=36500,
+        description="Days what people wrote (notes, reflections) is kept before it is cleared.",
+    )
+    retention_abandoned_days: int = Field(
+        default=30, ge=1, le=36500, description="Days an unfinished self-check is kept."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING")
     log_personal_data: bool = Field(
         default=False,

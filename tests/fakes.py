@@ -470,6 +470,13 @@ class FakePersonalDataRepository:
         return {}
 
 
+class FakeRetentionRepository:
+    """Retention runs on the SQL store only (tests/integration/test_retention.py)."""
+
+    def apply(self, now: datetime, free_text: timedelta, abandoned: timedelta) -> dict[str, int]:
+        return {}
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed store; commit publishes it, anything else discards it."""
 
@@ -490,6 +497,7 @@ class FakeUnitOfWork:
         self.reminders = FakeReminderRepository(self._working)
         self.deliveries = FakeDeliveryRepository(self._working)
         self.personal_data = FakePersonalDataRepository(self._working)
+        self.retention = FakeRetentionRepository()
         return self
 
     def lock_user(self, channel: str, external_id: str) -> None:

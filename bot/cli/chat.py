@@ -6,6 +6,8 @@ import argparse
 import getpass
 import logging
 import logging.handlers
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +46,8 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
 
     _log_to_file(settings.data_dir / "logs" / "chat.log")
     services = build_services(settings)
+    # What is past its retention period goes, without keeping the person waiting.
+    threading.Thread(target=_quiet(services.retention.run), daemon=True).start()
     try:
         user = args.user or getpass.getuser()
         images = settings.data_dir / "images"
@@ -55,6 +59,16 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
 LOG_BYTES = 1_000_000
 
 
+def _quiet(run: Callable[[], object]) -> Callable[[], None]:
+    def quietly() -> None:
+        try:
+            run()
+        except Exception as error:  # storage busy or away: the next start tries again
+            logging.getLogger(__name__).warning("retention run failed: %s", type(error).__name__)
+
+    return quietly
+
+
 def _log_to_file(path: Path) -> None:
     """Send the chat's log to a file: warnings and their details never land in the conversation."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,4 +76,8 @@ def _log_to_file(path: Path) -> None:
         path, maxBytes=LOG_BYTES, backupCount=2, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().handlers[:] = [handler]
+    root = logging.getLogger()
+    for old in root.handlers:  # the redacting filter (secrets, people's words) comes along
+        for kept in old.filters:
+            handler.addFilter(kept)
+    root.handlers[:] = [handler]

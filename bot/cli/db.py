@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli._registry import Commands
+from bot.cli._registry import EXIT_USAGE, Commands
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 
 def add_commands(commands: Commands) -> None:
-    """Register `db upgrade` and `db current`."""
+    """Register `db upgrade`, `db current`, `db retention` and `db backup`."""
     db = commands.group("db", summary="database maintenance")
     upgrade_parser = db.add(
         "upgrade",
@@ -29,6 +31,50 @@ def add_commands(commands: Commands) -> None:
         summary="print the schema revision of the database",
         examples=["trustcoach db current"],
     )
+    db.add(
+        "retention",
+        retention,
+        summary="clear what is past its retention period now (the bot also does it every 6 h)",
+        examples=["trustcoach db retention"],
+    )
+    backup_parser = db.add(
+        "backup",
+        backup,
+        summary="copy the SQLite database to a file, safely while the coach runs",
+        examples=["trustcoach db backup /var/backups/trustcoach-2026-12-01.db"],
+    )
+    backup_parser.add_argument("target", type=Path, help="the copy to write (must not exist)")
+
+
+def retention(settings: Settings, _args: argparse.Namespace) -> int:
+    """Apply the retention periods once and print what was cleared."""
+    from bot.bootstrap import build_services  # noqa: PLC0415 - keep --help fast
+
+    services = build_services(settings)
+    try:
+        cleared = services.retention.run()
+    finally:
+        services.close()
+    if cleared is None:
+        print("another process is applying the retention periods right now")
+        return 0
+    print(", ".join(f"{kind} {count}" for kind, count in cleared.items()))
+    return 0
+
+
+def backup(settings: Settings, args: argparse.Namespace) -> int:
+    """SQLite's online backup into a new file (for PostgreSQL, pg_dump: deploy/README.md)."""
+    from bot.adapters.db import database  # noqa: PLC0415
+
+    if settings.database_url and not settings.database_url.startswith("sqlite"):
+        print("trustcoach: on PostgreSQL use pg_dump (see deploy/README.md)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.target.exists():
+        print(f"trustcoach: {args.target} exists; choose a new file", file=sys.stderr)
+        return EXIT_USAGE
+    pages = database.backup_sqlite(settings.sqlalchemy_url, args.target)
+    print(f"backed up to {args.target} ({pages} pages)")
+    return 0
 
 
 def upgrade(settings: Settings, args: argparse.Namespace) -> int:

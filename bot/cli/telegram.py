@@ -78,6 +78,7 @@ def _bot(settings: Settings, token: str) -> tuple[Services, Application]:  # typ
         reminders=services.reminders,
         reminder_interval=settings.reminder_interval,
         health=lambda: [services.database_status(), *services.statuses()],
+        retention=services.retention.run,
     )
     return services, application
 

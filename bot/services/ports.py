@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -225,6 +225,15 @@ class PersonalDataRepository(Protocol):
         """Delete every row the person owns; return how many, by table."""
 
 
+class RetentionRepository(Protocol):
+    """Applies the retention periods to everything stored."""
+
+    def apply(
+        self, now: datetime, free_text: timedelta, abandoned: timedelta
+    ) -> dict[str, int] | None:
+        """Clear what is past its period; counts by kind, or None when another process is at it."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything written inside it is committed together or not at all."""
 
@@ -267,6 +276,10 @@ class UnitOfWork(Protocol):
     @property
     def deliveries(self) -> DeliveryRepository:
         """Handled updates and their unsent replies of this transaction."""
+
+    @property
+    def retention(self) -> RetentionRepository:
+        """The retention periods, applied in this transaction."""
 
     @property
     def personal_data(self) -> PersonalDataRepository:

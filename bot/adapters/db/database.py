@@ -155,6 +155,28 @@ def mark_sqlite_file(url: str) -> None:
         _private(path)
 
 
+def backup_sqlite(url: str, target: Path) -> int:
+    """Copy a live SQLite database with SQLite's online backup; return the pages copied.
+
+    Consistent even while the coach writes (it copies a snapshot), and the copy is 0600.
+    """
+    import sqlite3  # noqa: PLC0415 - only for backups
+
+    source_path = _sqlite_path(url)
+    if source_path is None or not source_path.exists():
+        raise DatabaseMissingError(f"no SQLite database at {source_path}")
+    source = sqlite3.connect(source_path)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+        pages = int(copy.execute("PRAGMA page_count").fetchone()[0])
+    finally:
+        copy.close()
+        source.close()
+    target.chmod(0o600)
+    return pages
+
+
 def _sqlite_path(url: str) -> Path | None:
     if not url.startswith("sqlite"):
         return None

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, cast
 
@@ -43,7 +43,7 @@ from bot.domain.preparation import MoodCheckin, Preparation
 from bot.domain.progress import AssessmentResult
 from bot.services.ports import StorageUnavailableError
 
-from . import personal
+from . import personal, retention
 from .models import (
     AnswerRow,
     AssignmentRow,
@@ -899,6 +899,20 @@ class SqlPersonalDataRepository:
         return counts
 
 
+class SqlRetentionRepository:
+    """Applies the retention periods (see retention.py)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def apply(
+        self, now: datetime, free_text: timedelta, abandoned: timedelta
+    ) -> dict[str, int] | None:
+        """Clear what is past its period; counts by kind, or None when another process is at it."""
+        periods = retention.Periods(free_text=free_text, abandoned=abandoned)
+        return retention.run(self._session, _utc(now), periods)
+
+
 class SqlUnitOfWork:
     """One database transaction holding the repositories."""
 
@@ -913,6 +927,7 @@ class SqlUnitOfWork:
     reminders: SqlReminderRepository
     deliveries: SqlDeliveryRepository
     personal_data: SqlPersonalDataRepository
+    retention: SqlRetentionRepository
 
     def __init__(
         self, session_factory: sessionmaker[Session], writers: threading.Lock | None = None
@@ -936,6 +951,7 @@ class SqlUnitOfWork:
         self.reminders = SqlReminderRepository(self._session)
         self.deliveries = SqlDeliveryRepository(self._session)
         self.personal_data = SqlPersonalDataRepository(self._session)
+        self.retention = SqlRetentionRepository(self._session)
         return self
 
     def lock_user(self, channel: str, external_id: str) -> None:

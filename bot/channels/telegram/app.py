@@ -8,7 +8,8 @@ import hmac
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from aiohttp import web
 from telegram import Bot, BotCommand, Update
@@ -51,6 +52,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SWITCH_INTERVAL = 0.001
 # How often each process looks for replies whose sender died (their lease ran out).
 STRANDED_INTERVAL = 3.0
+RETENTION_INTERVAL = 6 * 3600.0  # seconds between two retention runs (any process may run it)
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for news
 # Longest wait for a batch's commits before confirming it anyway (a stuck database).
 COMMIT_WAIT = 30.0
@@ -68,6 +70,7 @@ def build_application(
     reminder_interval: float = 60.0,
     health: HealthProbe | None = None,
     stranded_interval: float = STRANDED_INTERVAL,
+    retention: Callable[[], object] | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB application whose handlers only translate between Telegram and the engine.
 
@@ -91,6 +94,10 @@ def build_application(
         application.job_queue.run_repeating(
             send_stranded, interval=stranded_interval, first=1.0, name="stranded"
         )
+    if retention is not None and application.job_queue is not None:
+        application.job_queue.run_repeating(
+            _retention_job(retention), interval=RETENTION_INTERVAL, first=30.0, name="retention"
+        )
     if reminders is not None and application.job_queue is not None:
         # Every process looks; the database hands each due reminder to one of them only.
         application.job_queue.run_repeating(
@@ -106,6 +113,18 @@ def build_application(
     application.add_handler(TypeHandler(object, settle_update), group=1)
     application.add_error_handler(on_error)
     return application
+
+
+def _retention_job(run: Callable[[], object]) -> Callable[[object], Coroutine[Any, Any, None]]:
+    """The retention run as a job, off the event loop; a failure waits for the next run."""
+
+    async def job(_context: object) -> None:
+        try:
+            await asyncio.to_thread(run)
+        except Exception as error:  # the storage may be away: the next run catches up
+            log.warning("retention run failed: %s", type(error).__name__)
+
+    return job
 
 
 async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
