@@ -40,6 +40,7 @@ class FakeStore:
     reminders: dict[int, Reminder] = field(default_factory=dict)
     # (channel, update key) -> [delivery, sent, lease until]
     deliveries: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    accesses: list[Any] = field(default_factory=list)
     next_id: int = 1
 
     def records(self) -> tuple[object, ...]:
@@ -477,6 +478,22 @@ class FakeRetentionRepository:
         return {}
 
 
+class FakeAccessAuditRepository:
+    """The access audit, in memory."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+
+    def add(self, record: Any) -> None:
+        self._store.accesses.append(record)
+
+    def of_cohorts(self, cohort_ids: list[int]) -> list[Any]:
+        return [r for r in self._store.accesses if r.cohort_id in cohort_ids]
+
+    def recent(self, limit: int) -> list[Any]:
+        return list(reversed(self._store.accesses))[:limit]
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed store; commit publishes it, anything else discards it."""
 
@@ -498,6 +515,7 @@ class FakeUnitOfWork:
         self.deliveries = FakeDeliveryRepository(self._working)
         self.personal_data = FakePersonalDataRepository(self._working)
         self.retention = FakeRetentionRepository()
+        self.audit = FakeAccessAuditRepository(self._working)
         return self
 
     def lock_user(self, channel: str, external_id: str) -> None:

@@ -19,7 +19,7 @@ EXIT_NOT_FOUND = 1
 
 
 def add_commands(commands: Commands) -> None:
-    """Register `cohort list` and `cohort export`."""
+    """Register `cohort list`, `cohort export` and `cohort audit`."""
     cohort = commands.group("cohort", summary="trainers' cohorts: list them, export one as CSV")
     cohort.add(
         "list",
@@ -40,6 +40,12 @@ def add_commands(commands: Commands) -> None:
     export.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     export.add_argument(
         "--lang", choices=["en", "fr"], default="en", help="language of exercise titles"
+    )
+    cohort.add(
+        "audit",
+        audit_cohorts,
+        summary="who opened which cohort's report or export, and when (newest first)",
+        examples=["trustcoach cohort audit"],
     )
 
 
@@ -80,4 +86,15 @@ def export_cohort(settings: Settings, args: argparse.Namespace) -> int:
     else:
         args.out.write_bytes(attachment.data)
         print(f"wrote {args.out}")
+    return 0
+
+
+def audit_cohorts(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the access audit: time, cohort id and name, who, report or export."""
+    with _services(settings) as services:
+        lines = services.cohorts.audit()
+    if not lines:
+        print("no report or export opened yet")
+    for line in lines:
+        print(f"{line.at.isoformat()}\t{line.cohort_id}\t{line.cohort}\t{line.who}\t{line.action}")
     return 0

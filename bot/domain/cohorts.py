@@ -201,3 +201,14 @@ def _date_of(numbers: list[int], year_first: bool, now: datetime) -> datetime | 
 
 def _latest_due(now: datetime) -> datetime:
     return now + timedelta(days=365 * MAX_DUE_YEARS)
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """A trainer (or the operator) opened a cohort's report or exported it: who, what, when."""
+
+    cohort_id: int
+    actor: str  # "trainer" or "operator"
+    action: str  # "report" or "export"
+    at: datetime
+    trainer_id: int | None = None

@@ -9,7 +9,15 @@ from typing import Protocol, Self
 from bot.domain.assessment import AssessmentSession, InstrumentId
 from bot.domain.cards import Card
 from bot.domain.charts import BarChart, LineChart, RadarChart
-from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
+from bot.domain.cohorts import (
+    AccessRecord,
+    Assignment,
+    Cohort,
+    Completion,
+    Membership,
+    Reminder,
+    ReminderKind,
+)
 from bot.domain.delivery import Delivery
 from bot.domain.dialogue import User
 from bot.domain.emotions import EmotionReading
@@ -234,6 +242,19 @@ class RetentionRepository(Protocol):
         """Clear what is past its period; counts by kind, or None when another process is at it."""
 
 
+class AccessAuditRepository(Protocol):
+    """Who opened which cohort's report or export, and when."""
+
+    def add(self, record: AccessRecord) -> None:
+        """Record one access."""
+
+    def of_cohorts(self, cohort_ids: list[int]) -> list[AccessRecord]:
+        """The accesses to these cohorts, oldest first."""
+
+    def recent(self, limit: int) -> list[AccessRecord]:
+        """The latest accesses to any cohort, newest first (for the operator)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything written inside it is committed together or not at all."""
 
@@ -276,6 +297,10 @@ class UnitOfWork(Protocol):
     @property
     def deliveries(self) -> DeliveryRepository:
         """Handled updates and their unsent replies of this transaction."""
+
+    @property
+    def audit(self) -> AccessAuditRepository:
+        """The access audit of this transaction."""
 
     @property
     def retention(self) -> RetentionRepository:

@@ -56,6 +56,8 @@ def _journey(coach: DialogueEngine, db_engine: Engine) -> tuple[ChatDriver, Chat
     ana.say("/mood")
     ana.press("🙂 bien")
     ana.say(f"mon fournisseur {WORDS[0]} impose +12 % demain à 10h")
+    tom.say("/export")  # the trainer exports the group: recorded, and shown to Ana
+    assert any(r.attachment for r in tom.last)
     with uow() as work:
         user = work.users.find("test", "ana")
         assert user is not None and user.id is not None
@@ -114,6 +116,7 @@ def test_a_whole_journey_is_exported_then_erased_to_the_last_row(
     assert tables["completions"][0]["reflection"].endswith(WORDS[1])
     assert WORDS[0] in json.dumps(tables["users"], ensure_ascii=False)  # the meeting memory
     assert not any(row["user_id"] != ana_id for row in tables["mood_checkins"])
+    assert [(a["by"], a["action"]) for a in export["trainer_access"]] == [("trainer", "export")]
     report = _attachment(ana.last, ".md").decode()
     assert NAME in report and WORDS[1] in report and "Résultats" in report
     assert all(word in _text_everywhere(db_engine) for word in (*WORDS, NAME))

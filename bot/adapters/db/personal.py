@@ -33,6 +33,8 @@ DIRECT: dict[str, tuple[str, ...]] = {
     "completions": ("user_id",),
     "reminders": ("user_id",),
     "deliveries": ("user_id",),
+    # A trainer's own accesses; trainees see those to their groups in their export too.
+    "access_audit": ("trainer_id",),
 }
 THROUGH: dict[str, tuple[str, str]] = {
     "assessment_answers": ("session_id", "assessment_sessions"),

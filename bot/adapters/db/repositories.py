@@ -35,7 +35,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.assessment import AssessmentSession, InstrumentId, Scores, SessionStatus
-from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
+from bot.domain.cohorts import (
+    AccessRecord,
+    Assignment,
+    Cohort,
+    Completion,
+    Membership,
+    Reminder,
+    ReminderKind,
+)
 from bot.domain.delivery import LEASE, Delivery, reply_from_json, reply_to_json
 from bot.domain.dialogue import User
 from bot.domain.framework import Language, Role
@@ -45,6 +53,7 @@ from bot.services.ports import StorageUnavailableError
 
 from . import personal, retention
 from .models import (
+    AccessRow,
     AnswerRow,
     AssignmentRow,
     CohortRow,
@@ -913,6 +922,43 @@ class SqlRetentionRepository:
         return retention.run(self._session, _utc(now), periods)
 
 
+class SqlAccessAuditRepository:
+    """The access audit, in the `access_audit` table."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, record: AccessRecord) -> None:
+        """Record one access."""
+        self._session.add(
+            AccessRow(
+                cohort_id=record.cohort_id,
+                trainer_id=record.trainer_id,
+                actor=record.actor,
+                action=record.action,
+                at=_utc(record.at),
+            )
+        )
+
+    def of_cohorts(self, cohort_ids: list[int]) -> list[AccessRecord]:
+        """The accesses to these cohorts, oldest first."""
+        query = (
+            select(AccessRow)
+            .where(AccessRow.cohort_id.in_(cohort_ids))
+            .order_by(AccessRow.at, AccessRow.id)
+        )
+        return [self._to_domain(row) for row in self._session.scalars(query)]
+
+    def recent(self, limit: int) -> list[AccessRecord]:
+        """The latest accesses to any cohort, newest first (for the operator)."""
+        query = select(AccessRow).order_by(AccessRow.at.desc(), AccessRow.id.desc()).limit(limit)
+        return [self._to_domain(row) for row in self._session.scalars(query)]
+
+    @staticmethod
+    def _to_domain(row: AccessRow) -> AccessRecord:
+        return AccessRecord(row.cohort_id, row.actor, row.action, _aware(row.at), row.trainer_id)
+
+
 class SqlUnitOfWork:
     """One database transaction holding the repositories."""
 
@@ -928,6 +974,7 @@ class SqlUnitOfWork:
     deliveries: SqlDeliveryRepository
     personal_data: SqlPersonalDataRepository
     retention: SqlRetentionRepository
+    audit: SqlAccessAuditRepository
 
     def __init__(
         self, session_factory: sessionmaker[Session], writers: threading.Lock | None = None
@@ -952,6 +999,7 @@ class SqlUnitOfWork:
         self.deliveries = SqlDeliveryRepository(self._session)
         self.personal_data = SqlPersonalDataRepository(self._session)
         self.retention = SqlRetentionRepository(self._session)
+        self.audit = SqlAccessAuditRepository(self._session)
         return self
 
     def lock_user(self, channel: str, external_id: str) -> None:

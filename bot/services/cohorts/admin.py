@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.cohorts import normalise_code, visible_members
 from bot.domain.content import Content
@@ -25,6 +26,17 @@ class CohortLine:
     trainer: str
     trainees: int
     open: bool
+
+
+@dataclass(frozen=True)
+class AccessLine:
+    """One report or export in the operator's audit list."""
+
+    at: datetime
+    cohort_id: int
+    cohort: str
+    who: str
+    action: str
 
 
 class CohortAdmin:
@@ -67,5 +79,21 @@ class CohortAdmin:
             )
             if cohort is None:
                 return None
-            report = reports.cohort_report(uow, self._content.framework, cohort, self._clock.now())
-            return reports.report_csv(report, self._cards, language)
+            now = self._clock.now()
+            report = reports.cohort_report(uow, self._content.framework, cohort, now)
+            reports.record_access(uow, cohort, "export", now)
+            csv = reports.report_csv(report, self._cards, language)
+            uow.commit()
+            return csv
+
+    def audit(self, limit: int = 200) -> list[AccessLine]:
+        """The latest reports and exports of cohorts: when, which cohort, by whom."""
+        with self._unit_of_work() as uow:
+            lines = []
+            for record in uow.audit.recent(limit):
+                cohort = uow.cohorts.get(record.cohort_id)
+                trainer = uow.cohorts.trainer_name(record.trainer_id) if record.trainer_id else None
+                name = cohort.name if cohort else "?"
+                who = trainer or record.actor
+                lines.append(AccessLine(record.at, record.cohort_id, name, who, record.action))
+        return lines

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.charts import BarChart, Series
-from bot.domain.cohorts import Assignment, Cohort, Membership, may_show_averages, visible_members
+from bot.domain.cohorts import (
+    AccessRecord,
+    Assignment,
+    Cohort,
+    Membership,
+    may_show_averages,
+    visible_members,
+)
 from bot.domain.dialogue import Attachment, Image
 from bot.domain.framework import Framework, Language
 from bot.domain.messages import Messages
@@ -270,6 +277,15 @@ CSV_COLUMNS = (
     "ratings",
     "overdue",
 )
+
+
+def record_access(
+    uow: UnitOfWork, cohort: Cohort, action: str, now: datetime, trainer_id: int | None = None
+) -> None:
+    """Keep who saw the cohort's report or export, and when: trainees see it in /mydata."""
+    assert cohort.id is not None
+    actor = "trainer" if trainer_id is not None else "operator"
+    uow.audit.add(AccessRecord(cohort.id, actor, action, now, trainer_id))
 
 
 def spreadsheet_safe(cell: str) -> str:

@@ -52,6 +52,7 @@ def report(turn: Turn, cohort: Cohort) -> list[Reply]:
     """The cohort's report as text, with its chart when there are enough trainees."""
     content = turn.content
     data = reports.cohort_report(turn.uow, content.framework, cohort, turn.now)
+    reports.record_access(turn.uow, cohort, "report", turn.now, trainer_id=turn.user_id)
     language = turn.user.language
     text = reports.report_text(data, content.framework, content.messages, language, turn.cards)
     chart = (
@@ -70,6 +71,7 @@ def report(turn: Turn, cohort: Cohort) -> list[Reply]:
 def export(turn: Turn, cohort: Cohort) -> list[Reply]:
     """The cohort as a CSV file: one row per consenting trainee."""
     data = reports.cohort_report(turn.uow, turn.content.framework, cohort, turn.now)
+    reports.record_access(turn.uow, cohort, "export", turn.now, trainer_id=turn.user_id)
     attachment = reports.report_csv(data, turn.cards, turn.user.language)
     return [turn.reply("export_ready", attachment=attachment, count=len(data.trainees))]
 

@@ -34,6 +34,7 @@ def export(turn: Turn) -> dict[str, Any]:
     """Everything stored about the person, in the documented shape (docs/export.md)."""
     tables = turn.uow.personal_data.export(turn.user_id)
     return {
+        "trainer_access": _accesses(turn),
         "format": FORMAT,
         "version": VERSION,
         "exported_at": turn.now.isoformat(),
@@ -44,6 +45,18 @@ def export(turn: Turn) -> dict[str, Any]:
         },
         "tables": tables,
     }
+
+
+def _accesses(turn: Turn) -> list[dict[str, Any]]:
+    """Each time a trainer (or the operator) opened the report of a group the person was in."""
+    memberships = turn.uow.cohorts.memberships_of(turn.user_id)
+    joined = {m.cohort_id: m.joined_at for m in memberships}
+    found = turn.uow.audit.of_cohorts(list(joined))
+    return [
+        {"at": r.at.isoformat(), "cohort_id": r.cohort_id, "by": r.actor, "action": r.action}
+        for r in found
+        if r.at >= joined[r.cohort_id]
+    ]
 
 
 def attachments(turn: Turn, data: dict[str, Any]) -> tuple[Attachment, Attachment]:
@@ -76,6 +89,11 @@ def report(turn: Turn, data: dict[str, Any]) -> str:
         lines += [
             "- " + " · ".join(f"{name}: {_shown(row.get(name))}" for name in fields) for row in rows
         ]
+    accesses = data.get("trainer_access") or []
+    lines += ["", f"## {turn.t('export_access')} ({len(accesses)})", ""]
+    lines += [f"- {a['at']} · {a['by']} · {a['action']}" for a in accesses] or [
+        turn.t("export_none")
+    ]
     lines += ["", turn.t("export_footer")]
     return "\n".join(lines) + "\n"
 
