@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.adapters.charts import ChartProcess, LazyCharts
 from bot.adapters.content.loader import load_content
-from bot.adapters.db import database
+from bot.adapters.db import crypto, database
 from bot.adapters.emotion.lazy import LazyEmotionDetector
 from bot.adapters.nlp.shared import SharedEmbeddings
 from bot.adapters.retrieval.lazy import LazyCardIndex
@@ -173,9 +173,12 @@ def prepare_storage(settings: Settings) -> Engine:
         private_folder(settings.data_dir)
     url = settings.sqlalchemy_url
     database.check_sqlite_file(url)
+    key = settings.encryption_key
+    crypto.use_keys(key.get_secret_value() if key is not None else None)
     engine = database.make_engine(url, timeouts(settings))
     database.ensure_schema(engine)
     database.mark_sqlite_file(url)
+    database.check_encryption(engine)  # a missing or wrong key stops the start, nothing shown
     return engine
 
 

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     db_lock_timeout: float = Field(
         default=10.0, gt=0, le=3600, description="Seconds to wait for a lock held by another."
     )
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet keys, comma-separated, encrypting free text at rest (first encrypts).",
+    )
     retention_free_text_days: int = Field(
         default=365,
         ge=1,
@@ -188,7 +192,7 @@ def load_settings(**overrides: object) -> Settings:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         given = first.get("input")
-        secret = any(word in field for word in ("token", "secret"))
+        secret = any(word in field for word in ("token", "secret", "key", "password"))
         shown = f" (got {given!r})" if isinstance(given, str | int | float) and not secret else ""
         message = first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{ENV_PREFIX}{field.upper()}: {message}{shown}") from error

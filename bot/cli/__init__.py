@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _secrets(settings: Settings) -> list[str]:
     """The values no log line may show."""
-    secrets = [settings.telegram_token, settings.webhook_secret]
+    secrets = [settings.telegram_token, settings.webhook_secret, settings.encryption_key]
     found = [secret.get_secret_value() for secret in secrets if secret is not None]
     password = _database_password(settings.database_url)
     return [*found, password] if password else found

@@ -44,6 +44,40 @@ def add_commands(commands: Commands) -> None:
         examples=["trustcoach db backup /var/backups/trustcoach-2026-12-01.db"],
     )
     backup_parser.add_argument("target", type=Path, help="the copy to write (must not exist)")
+    db.add(
+        "new-key",
+        new_key,
+        summary="print a new encryption key for TRUSTCOACH_ENCRYPTION_KEY",
+        examples=["trustcoach db new-key"],
+    )
+    db.add(
+        "rotate-key",
+        rotate_key,
+        summary="re-encrypt all free text with the first key of TRUSTCOACH_ENCRYPTION_KEY",
+        examples=["TRUSTCOACH_ENCRYPTION_KEY=NEW,OLD trustcoach db rotate-key"],
+    )
+
+
+def new_key(_settings: Settings, _args: argparse.Namespace) -> int:
+    """Print a fresh Fernet key."""
+    from bot.adapters.db import crypto  # noqa: PLC0415
+
+    print(crypto.new_key())
+    return 0
+
+
+def rotate_key(settings: Settings, _args: argparse.Namespace) -> int:
+    """Re-encrypt everything with the first key; the old ones can then be dropped."""
+    from bot.adapters.db import database  # noqa: PLC0415
+    from bot.bootstrap import prepare_storage  # noqa: PLC0415
+
+    engine = prepare_storage(settings)
+    try:
+        rows = database.rotate_key(engine)
+    finally:
+        engine.dispose()
+    print(f"re-encrypted {rows} rows with the first key; the others may now be removed")
+    return 0
 
 
 def retention(settings: Settings, _args: argparse.Namespace) -> int:

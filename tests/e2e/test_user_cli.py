@@ -33,3 +33,19 @@ def test_an_operator_exports_then_erases_a_person(cli: CliRunner, tmp_path: Path
         assert session.scalars(select(UserRow.external_id)).all() == []
         assert session.scalar(select(func.count()).select_from(AnswerRow)) == 0
     assert cli(["user", "export", "terminal:ana"]).returncode == 1  # nobody left to export
+
+
+def test_an_encrypted_database_needs_its_key_to_start(cli: CliRunner, tmp_path: Path) -> None:
+    key = cli(["db", "new-key"]).stdout.strip()
+    chat = cli(
+        ["chat", "--user", "ana", "--lang", "en", "--role", "buyer"],
+        "my supplier Quintessa raises prices by 12% tomorrow\n",
+        TRUSTCOACH_ENCRYPTION_KEY=key,
+    )
+    assert chat.returncode == 0, chat.stderr
+    files = [tmp_path / name for name in ("trustcoach.db", "trustcoach.db-wal")]
+    assert all(b"Quintessa" not in f.read_bytes() for f in files if f.exists())
+    refused = cli(["chat", "--user", "ana"], "/help\n")
+    assert refused.returncode != 0 and "TRUSTCOACH_ENCRYPTION_KEY" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert cli(["db", "current"], TRUSTCOACH_ENCRYPTION_KEY=key).returncode == 0

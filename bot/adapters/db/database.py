@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.ports import StorageUnavailableError
 
+from . import crypto
 from .repositories import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -153,6 +154,18 @@ def mark_sqlite_file(url: str) -> None:
         if not marker.exists():
             _write_private(marker, MARKER_TEXT)
         _private(path)
+
+
+def check_encryption(engine: Engine) -> None:
+    """Refuse a database encrypted with another key, or encrypted while no key is set."""
+    with session_factory(engine)() as session, session.begin():
+        crypto.check_keys(session)
+
+
+def rotate_key(engine: Engine) -> int:
+    """Re-encrypt every free-text value with the first key; return the rows rewritten."""
+    with session_factory(engine)() as session, session.begin():
+        return crypto.rotate(session)
 
 
 def backup_sqlite(url: str, target: Path) -> int:

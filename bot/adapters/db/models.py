@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .crypto import SecretJSON, SecretText
+
 # Stable constraint names make migrations portable between SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -52,7 +54,8 @@ class UserRow(Base):
     role: Mapped[str | None] = mapped_column(String(16))
     focus: Mapped[str | None] = mapped_column(String(64))
     time_zone: Mapped[str | None] = mapped_column(String(64))
-    dialogue_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Encrypted at rest when a key is set (crypto.py): it holds what people said of a meeting.
+    dialogue_state: Mapped[dict[str, Any]] = mapped_column(SecretJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -170,11 +173,11 @@ class PreparationRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     situation: Mapped[str | None] = mapped_column(String(64))
     feeling: Mapped[str | None] = mapped_column(String(32))
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(SecretJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     debrief_score: Mapped[int | None] = mapped_column(Integer)
-    debrief_notes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    debrief_notes: Mapped[dict[str, Any]] = mapped_column(SecretJSON, default=dict)
     debriefed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -229,7 +232,7 @@ class AssignmentRow(Base):
     assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     card_id: Mapped[str] = mapped_column(String(128))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(SecretText, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -245,7 +248,7 @@ class CompletionRow(Base):
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     done_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    reflection: Mapped[str] = mapped_column(Text, default="")
+    reflection: Mapped[str] = mapped_column(SecretText, default="")
     rating: Mapped[int | None] = mapped_column(SmallInteger)
 
 
@@ -290,7 +293,7 @@ class DeliveryRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     update_key: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    replies: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    replies: Mapped[list[Any]] = mapped_column(SecretJSON, default=list)
     # The channel's own details (chat, pressed message), opaque to the engine.
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sent_parts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -310,3 +313,12 @@ class AccessRow(Base):
     actor: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EncryptionRow(Base):
+    """One row when the free text is encrypted: a check value only the right key opens."""
+
+    __tablename__ = "encryption"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check: Mapped[str] = mapped_column(Text)
