@@ -373,3 +373,20 @@ def test_two_workers_receiving_the_same_taps_store_each_once_in_order(
         results = session.scalars(select(ResultRow.id)).all()
     assert len(answers) == 10 * len(people) and set(answers) == {2}
     assert len(results) == len(people)
+
+
+def test_a_person_gets_their_data_then_erases_it_on_telegram(
+    engines: Any, db: Engine, content: Content
+) -> None:
+    async def scenario() -> None:
+        async with FakeBotApi() as fake, polling_bot(fake, engines()):
+            await _exchange(fake, "/start", language="fr")
+            await _press(fake, "role:buyer")
+            await _exchange(fake, "/mydata", language="fr")
+            assert len(fake.calls_of("sendDocument")) == 2  # the report and the JSON file
+            await _exchange(fake, "/forget", language="fr")
+            await _press(fake, "forgetyes")
+            assert fake.texts(USER)[-1] == content.messages.text("fr", "forget_done")
+
+    _run(scenario)
+    assert _count(db, UserRow) == 0 and _count(db, DeliveryRow) == 0

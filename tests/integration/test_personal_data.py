@@ -57,6 +57,12 @@ def _journey(coach: DialogueEngine, db_engine: Engine) -> tuple[ChatDriver, Chat
     ana.say("/mood")
     ana.press("🙂 bien")
     ana.say(f"mon fournisseur {WORDS[0]} impose +12 % demain à 10h")
+    ana.say("/prepare")  # a meeting prepared step by step, from what she just said
+    for step in range(8):
+        if ana.flow is not Flow.PREPARE:
+            break
+        ana.say(f"réponse {WORDS[0]} {step}")
+    assert ana.flow is not Flow.PREPARE
     tom.say("/export")  # the trainer exports the group: recorded, and shown to Ana
     assert any(r.attachment for r in tom.last)
     with uow() as work:
@@ -120,6 +126,7 @@ def test_a_whole_journey_is_exported_then_erased_to_the_last_row(
     assert tables["memberships"][0]["display_name"] == NAME
     assert tables["completions"][0]["reflection"].endswith(WORDS[1])
     assert WORDS[0] in json.dumps(tables["users"], ensure_ascii=False)  # the meeting memory
+    assert WORDS[0] in json.dumps(tables["preparations"], ensure_ascii=False)
     assert not any(row["user_id"] != ana_id for row in tables["mood_checkins"])
     assert [(a["by"], a["action"]) for a in export["trainer_access"]] == [("trainer", "export")]
     report = _attachment(ana.last, ".md").decode()

@@ -9,6 +9,7 @@ from bot.services.conversation.options import ForgetEverything, KeepEverything
 from bot.services.conversation.protocol import Flow
 from bot.services.conversation.routes import Choose, Command, Feature, Step
 from bot.services.conversation.turn import Turn
+from bot.services.progress import flow as progress
 
 from . import export
 
@@ -19,10 +20,14 @@ def _cmd_privacy(turn: Turn, _argument: str) -> list[Reply]:
 
 def _cmd_mydata(turn: Turn, _argument: str) -> list[Reply]:
     readable, machine = export.attachments(turn, export.export(turn))
+    results = turn.uow.results.for_user(turn.user_id)
+    # The charts of their progress come along: the files hold the figures, these show them.
+    pictures = progress.chart_replies(turn, with_lines=len(results) > 1) if results else []
     return [
         turn.reply("mydata_intro"),
         Reply(text="", attachment=readable, key="mydata_report"),
         Reply(text="", attachment=machine, key="mydata_json"),
+        *pictures,
     ]
 
 
