@@ -129,6 +129,9 @@ def test_a_whole_journey_is_exported_then_erased_to_the_last_row(
     assert WORDS[0] in json.dumps(tables["preparations"], ensure_ascii=False)
     assert not any(row["user_id"] != ana_id for row in tables["mood_checkins"])
     assert [(a["by"], a["action"]) for a in export["trainer_access"]] == [("trainer", "export")]
+    assert [(e["card_id"], e["rating"]) for e in export["exercises"]] == [
+        ("exercise-one-useful-thing", 4)
+    ]
     report = _attachment(ana.last, ".md").decode()
     assert NAME in report and WORDS[1] in report and "Résultats" in report
     assert all(word in _text_everywhere(db_engine) for word in (*WORDS, NAME))

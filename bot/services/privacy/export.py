@@ -34,6 +34,7 @@ def export(turn: Turn) -> dict[str, Any]:
     """Everything stored about the person, in the documented shape (docs/export.md)."""
     tables = turn.uow.personal_data.export(turn.user_id)
     return {
+        "exercises": _exercises(turn, tables.get("completions") or []),
         "trainer_access": _accesses(turn),
         "format": FORMAT,
         "version": VERSION,
@@ -45,6 +46,25 @@ def export(turn: Turn) -> dict[str, Any]:
         },
         "tables": tables,
     }
+
+
+def _exercises(turn: Turn, done: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each exercise done, with the card it was and when it was given (a trainer's included)."""
+    found = []
+    for completion in done:
+        assignment = turn.uow.assignments.get(int(completion["assignment_id"]))
+        card = turn.cards.get(assignment.card_id) if turn.cards and assignment else None
+        found.append(
+            {
+                "card_id": assignment.card_id if assignment else None,
+                "title": card.text(turn.user.language).title if card else None,
+                "given_at": assignment.created_at.isoformat() if assignment else None,
+                "done_at": completion.get("done_at"),
+                "rating": completion.get("rating"),
+                "reflection": completion.get("reflection"),
+            }
+        )
+    return found
 
 
 def _accesses(turn: Turn) -> list[dict[str, Any]]:
@@ -89,6 +109,11 @@ def report(turn: Turn, data: dict[str, Any]) -> str:
         lines += [
             "- " + " · ".join(f"{name}: {_shown(row.get(name))}" for name in fields) for row in rows
         ]
+    exercises = data.get("exercises") or []
+    lines += ["", f"## {turn.t('export_exercise_cards')} ({len(exercises)})", ""]
+    lines += [
+        f"- {e['done_at']} · {e['title'] or e['card_id']} · {e['rating'] or '—'}" for e in exercises
+    ] or [turn.t("export_none")]
     accesses = data.get("trainer_access") or []
     lines += ["", f"## {turn.t('export_access')} ({len(accesses)})", ""]
     lines += [f"- {a['at']} · {a['by']} · {a['action']}" for a in accesses] or [
