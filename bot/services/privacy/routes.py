@@ -37,8 +37,9 @@ def _cmd_forget(turn: Turn, _argument: str) -> list[Reply]:
 
 
 def _confirm(turn: Turn) -> list[Reply]:
+    yes = "o" if turn.user.language == "fr" else "y"  # oui / yes: the key one would type
     options = (
-        turn.option(ForgetEverything(), turn.t("forget_yes"), "y"),
+        turn.option(ForgetEverything(), turn.t("forget_yes"), yes),
         turn.option(KeepEverything(), turn.t("forget_no"), "n"),
     )
     return [turn.reply("forget_confirm", options)]
