@@ -161,3 +161,20 @@ def test_a_whole_journey_is_exported_then_erased_to_the_last_row(
         assert again is not None and again.id is not None and again.role is None
         assert work.results.for_user(again.id) == []
         assert work.cohorts.memberships_of(again.id) == []
+
+
+def test_a_trainer_who_erases_themself_leaves_trainees_their_notes(
+    db_engine: Engine, sql_engine_factory: Callable[[], DialogueEngine]
+) -> None:
+    coach = sql_engine_factory()
+    tom, _ana, ana_id = _journey(coach, db_engine)
+    tom.say("/forget")
+    tom.choose(ForgetEverything())
+    uow = database.unit_of_work_factory(db_engine)
+    with uow() as work:
+        assert work.users.find("test", "tom") is None
+        (own,) = work.assignments.personal(ana_id)
+        (done,) = work.assignments.completions([int(own.id or 0)])
+    assert own.card_id == "exercise-one-useful-thing" and own.assigned_by == ana_id
+    assert done.reflection.endswith(WORDS[1]) and done.rating == 4
+    assert "Tom Trainer" not in _text_everywhere(db_engine)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.domain.cohorts import Reminder, ReminderKind
+from dataclasses import replace
+
+from bot.domain.cohorts import Assignment, Reminder, ReminderKind
 from bot.domain.dialogue import Reply
 from bot.services.conversation import core
 from bot.services.conversation.options import ForgetEverything, KeepEverything
@@ -63,9 +65,34 @@ def erase_person(turn: Turn) -> dict[str, int]:
         if membership.is_active and cohort is not None and cohort.trainer_id != turn.user_id:
             notice = Reminder(cohort.trainer_id, ReminderKind.LEFT, turn.now, ref=str(cohort.id))
             turn.uow.reminders.add(notice)
+    _keep_trainees_work(turn)
     erased = turn.uow.personal_data.erase(turn.user_id)
     turn.forgotten = True
     return erased
+
+
+def _keep_trainees_work(turn: Turn) -> None:
+    """A trainer's erasure takes their groups and exercises, not their trainees' notes.
+
+    Each exercise a trainee did becomes their own (the same card, done the same day, with
+    their reflection and rating) before the trainer's rows go.
+    """
+    uow = turn.uow
+    for cohort in uow.cohorts.of_trainer(turn.user_id):
+        assert cohort.id is not None
+        given = uow.assignments.for_cohort(cohort.id)
+        by_id = {a.id: a for a in given if a.id is not None}
+        for done in uow.assignments.completions(list(by_id)):
+            if done.user_id == turn.user_id:
+                continue
+            exercise = by_id[done.assignment_id]
+            own = uow.assignments.add(
+                Assignment(
+                    exercise.card_id, done.user_id, exercise.created_at, trainee_id=done.user_id
+                )
+            )
+            assert own.id is not None
+            uow.assignments.complete(replace(done, assignment_id=own.id))
 
 
 def keep(turn: Turn, _value: KeepEverything) -> list[Reply] | None:
