@@ -301,7 +301,7 @@ async def experiment(data_dir: Path, cache: Path, *, kills: int, users: int, see
         pressed = report.taps
         kept = sum(len(answers) for _, _, answers in stored)
         report.lost = max(0, pressed - kept)
-        report.doubled += max(0, kept - pressed)
+        report.doubled = max(0, kept - pressed)
     return report
 
 

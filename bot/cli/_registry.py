@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
+    from bot.bootstrap import Services
     from bot.config import Settings
 
 EXIT_FAILURE = 1
@@ -14,6 +16,18 @@ EXIT_USAGE = 2
 
 Handler: TypeAlias = "Callable[[Settings, argparse.Namespace], int]"
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+@contextmanager
+def opened_services(settings: Settings) -> Iterator[Services]:
+    """The services of a one-shot command, closed when it is done."""
+    from bot.bootstrap import build_services  # noqa: PLC0415 - keep --help fast
+
+    services = build_services(settings)
+    try:
+        yield services
+    finally:
+        services.close()
 
 
 class Commands:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli._registry import Commands
+from bot.cli._registry import Commands, opened_services
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Services
     from bot.config import Settings
 
 EXIT_NOT_FOUND = 1
@@ -49,20 +46,9 @@ def add_commands(commands: Commands) -> None:
     )
 
 
-@contextmanager
-def _services(settings: Settings) -> Iterator[Services]:
-    from bot.bootstrap import build_services  # noqa: PLC0415 - keep --help fast
-
-    services = build_services(settings)
-    try:
-        yield services
-    finally:
-        services.close()
-
-
 def list_cohorts(settings: Settings, _args: argparse.Namespace) -> int:
     """Print every cohort, one line each: id, name, trainer, trainees sharing, open or closed."""
-    with _services(settings) as services:
+    with opened_services(settings) as services:
         lines = services.cohorts.cohorts()
     if not lines:
         print("no cohort yet")
@@ -74,7 +60,7 @@ def list_cohorts(settings: Settings, _args: argparse.Namespace) -> int:
 
 def export_cohort(settings: Settings, args: argparse.Namespace) -> int:
     """Write one cohort as CSV to standard output or to --out."""
-    with _services(settings) as services:
+    with opened_services(settings) as services:
         attachment = services.cohorts.export(args.cohort, args.lang)
     if attachment is None:
         print(
@@ -91,7 +77,7 @@ def export_cohort(settings: Settings, args: argparse.Namespace) -> int:
 
 def audit_cohorts(settings: Settings, _args: argparse.Namespace) -> int:
     """Print the access audit: time, cohort id and name, who, report or export."""
-    with _services(settings) as services:
+    with opened_services(settings) as services:
         lines = services.cohorts.audit()
     if not lines:
         print("no report or export opened yet")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli._registry import EXIT_USAGE, Commands
+from bot.cli._registry import EXIT_USAGE, Commands, opened_services
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -82,13 +82,8 @@ def rotate_key(settings: Settings, _args: argparse.Namespace) -> int:
 
 def retention(settings: Settings, _args: argparse.Namespace) -> int:
     """Apply the retention periods once and print what was cleared."""
-    from bot.bootstrap import build_services  # noqa: PLC0415 - keep --help fast
-
-    services = build_services(settings)
-    try:
+    with opened_services(settings) as services:
         cleared = services.retention.run()
-    finally:
-        services.close()
     if cleared is None:
         print("another process is applying the retention periods right now")
         return 0

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli._registry import EXIT_USAGE, Commands
+from bot.cli._registry import EXIT_USAGE, Commands, opened_services
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -47,13 +47,8 @@ def export_user(settings: Settings, args: argparse.Namespace) -> int:
     if who is None:
         print("trustcoach: give the person as CHANNEL:ID (telegram:123456789)", file=sys.stderr)
         return EXIT_USAGE
-    from bot.bootstrap import build_services  # noqa: PLC0415 - keep --help fast
-
-    services = build_services(settings)
-    try:
+    with opened_services(settings) as services:
         files = services.privacy.export(*who)
-    finally:
-        services.close()
     if files is None:
         print(f"trustcoach: nobody is stored as {args.who}", file=sys.stderr)
         return EXIT_NOT_FOUND
@@ -75,13 +70,8 @@ def delete_user(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    from bot.bootstrap import build_services  # noqa: PLC0415
-
-    services = build_services(settings)
-    try:
+    with opened_services(settings) as services:
         erased = services.privacy.delete(*who)
-    finally:
-        services.close()
     if erased is None:
         print(f"trustcoach: nobody is stored as {args.who}", file=sys.stderr)
         return EXIT_NOT_FOUND

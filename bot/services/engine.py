@@ -141,24 +141,23 @@ class DialogueEngine:
             uow.commit()
         return Outcome(replies, pressed, user.language, delivery, deliveries=held)
 
-    def delivered(
-        self, channel: str, external_id: str, delivery_id: int, sent_parts: int | None = None
-    ) -> list[Delivery]:
-        """Count a delivery's parts sent (`sent_parts`), or mark it sent and take the next ones.
+    def sent_parts(self, delivery_id: int, parts: int) -> None:
+        """Count the parts of a delivery that went out (a restart resumes after them)."""
+        with self._unit_of_work() as uow:
+            uow.deliveries.progress(delivery_id, parts)
+            uow.commit()
 
-        Taking the next ones in the same transaction is what keeps a user's replies in order
-        across processes: whoever sends a user's replies looks again before letting go.
+    def delivered(self, channel: str, external_id: str, delivery: Delivery) -> list[Delivery]:
+        """Mark a delivery sent and take the user's next ones, in one transaction.
+
+        Taking the next ones before letting go is what keeps a user's replies in order across
+        processes: a reply committed meanwhile by another process is found here.
         """
         with self._unit_of_work() as uow:
             uow.lock_user(channel, external_id)
-            if sent_parts is not None:
-                uow.deliveries.progress(delivery_id, sent_parts)
-                uow.commit()
-                return []
             now = self._clock.now()
-            uow.deliveries.done(delivery_id, now)
-            user = uow.users.find(channel, external_id)
-            held = uow.deliveries.claim(user.id, now) if user and user.id else []
+            uow.deliveries.done(delivery.id, now)
+            held = uow.deliveries.claim(delivery.user_id, now)
             uow.commit()
         return held
 

@@ -22,9 +22,9 @@ from bot.services.cohorts.nudges import ReminderService
 from bot.services.engine import DialogueEngine, Outcome
 from bot.services.ports import StorageUnavailableError
 
-from .sending import CHANNEL, LiveReplies, context_for, deliver, send_replies
+from .sending import CHANNEL, LiveReplies, context_for, deliver
 
-__all__ = ["CHANNEL", "TelegramContext", "on_callback", "on_error", "on_message", "send_replies"]
+__all__ = ["CHANNEL", "TelegramContext", "on_callback", "on_error", "on_message"]
 log = logging.getLogger(__name__)
 Answer = Callable[..., Coroutine[Any, Any, None]]  # answers a press, with an optional note
 
@@ -130,14 +130,6 @@ def event_from_text(text: str, language_code: str | None) -> Inbound:
     return Text(text)
 
 
-def own_command(text: str) -> str:
-    """`/check@TrustCoachBot now` → `/check now`: a command addressed to us by name."""
-    word, space, rest = text.strip().partition(" ")
-    if not word.startswith("/") or "@" not in word:
-        return text
-    return f"{word.partition('@')[0]}{space}{rest}"
-
-
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A message: text (commands included) to the engine; anything else counts as empty text."""
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
@@ -152,7 +144,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     if not await _admitted(services, user.id, message):
         return
-    event = event_from_text(own_command(text), user.language_code)
+    event = event_from_text(text, user.language_code)
     where = context_for(chat.id)
     outcome = await _serve(services, user.id, user.language_code, event, update, where, context)
     if outcome is None:

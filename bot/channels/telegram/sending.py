@@ -135,10 +135,8 @@ async def deliver(
         for index in range(delivery.sent_parts, len(steps)):
             await steps[index](bot)
             if index < len(steps) - 1:
-                await asyncio.to_thread(
-                    engine.delivered, CHANNEL, external_id, delivery.id, index + 1
-                )
-        held = await asyncio.to_thread(engine.delivered, CHANNEL, external_id, delivery.id)
+                await asyncio.to_thread(engine.sent_parts, delivery.id, index + 1)
+        held = await asyncio.to_thread(engine.delivered, CHANNEL, external_id, delivery)
 
 
 def _send_step(reply: Reply, chat_id: int) -> Step:
@@ -196,12 +194,6 @@ def _choice_step(target: Target) -> Step:
             log.debug("could not edit the pressed message: %s", error)
 
     return step
-
-
-async def send_replies(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
-    """Send replies in order to a chat, outside any delivery (texts, photos, files, keyboards)."""
-    for reply in _rendered(replies):
-        await send_reply(bot, chat_id, reply)
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
