@@ -8,7 +8,7 @@ PIP := $(BIN)/python -m pip
 # sentence-transformers engine: torch must arrive as the CPU build first, or pip pulls a CUDA one.
 TORCH := torch==2.13.0
 
-.PHONY: chat test lint unit install install-dev bench clean telegram
+.PHONY: chat test lint unit install install-dev bench clean telegram lock
 
 chat: install
 	$(BIN)/trustcoach db upgrade --quiet
@@ -39,15 +39,27 @@ install-dev: $(VENV)/.installed-dev
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Installs come from the lock files (exact versions, hashes checked); `make lock` refreshes them.
+$(VENV)/.installed: pyproject.toml requirements/app.lock | $(BIN)/python
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e .
+	$(PIP) install --quiet --require-hashes -r requirements/app.lock
+	$(PIP) install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
+# sentence-transformers (the `st` extra) is not in the lock: torch comes from its CPU build.
+$(VENV)/.installed-dev: $(VENV)/.installed requirements/dev.lock
 	$(PIP) install --quiet $(TORCH)
-	$(PIP) install --quiet -e '.[dev,st]'
+	$(PIP) install --quiet --require-hashes -r requirements/dev.lock
+	$(PIP) install --quiet --no-deps -e .
+	$(PIP) install --quiet -e '.[st]'
 	touch $@
+
+# Refresh the lock files after a change of dependencies in pyproject.toml (needs the registry).
+LOCK := $(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --extra postgres
+lock: install-dev
+	$(LOCK) --upgrade -o requirements/app.lock pyproject.toml
+	$(LOCK) --upgrade --extra dev -o requirements/dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

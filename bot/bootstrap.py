@@ -175,7 +175,7 @@ def prepare_storage(settings: Settings) -> Engine:
     database.check_sqlite_file(url)
     key = settings.encryption_key
     crypto.use_keys(key.get_secret_value() if key is not None else None)
-    engine = database.make_engine(url, timeouts(settings))
+    engine = database.make_engine(url, timeouts(settings), pool(settings))
     database.ensure_schema(engine)
     database.mark_sqlite_file(url)
     database.check_encryption(engine)  # a missing or wrong key stops the start, nothing shown
@@ -188,6 +188,16 @@ def timeouts(settings: Settings) -> database.Timeouts:
         connect=settings.db_connect_timeout,
         statement=settings.db_statement_timeout,
         lock=settings.db_lock_timeout,
+    )
+
+
+def pool(settings: Settings) -> database.Pool:
+    """The connection pool the settings give (PostgreSQL)."""
+    return database.Pool(
+        size=settings.db_pool_size,
+        overflow=settings.db_max_overflow,
+        wait=settings.db_pool_timeout,
+        recycle=settings.db_pool_recycle,
     )
 
 

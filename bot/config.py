@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     db_lock_timeout: float = Field(
         default=10.0, gt=0, le=3600, description="Seconds to wait for a lock held by another."
     )
+    db_pool_size: int = Field(
+        default=5, ge=1, le=200, description="PostgreSQL connections each process keeps open."
+    )
+    db_max_overflow: int = Field(
+        default=5, ge=0, le=200, description="Extra PostgreSQL connections allowed in a burst."
+    )
+    db_pool_timeout: float = Field(
+        default=10.0, gt=0, le=600, description="Seconds to wait for a free pooled connection."
+    )
+    db_pool_recycle: float = Field(
+        default=1800.0, gt=0, le=86400, description="Seconds before a connection is renewed."
+    )
     encryption_key: SecretStr | None = Field(
         default=None,
         description="Fernet keys, comma-separated, encrypting free text at rest (first encrypts).",

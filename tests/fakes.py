@@ -347,6 +347,21 @@ class FakeReminderRepository:
             reminder.sent_at = now
         return [copy.deepcopy(r) for r in due]
 
+    def due(self, now: datetime, limit: int, channel: str) -> list[Reminder]:
+        on_channel = [
+            r
+            for r in self._pending()
+            if r.due_at <= now and self._store.users[r.user_id].channel == channel
+        ]
+        return [copy.deepcopy(r) for r in on_channel[:limit]]
+
+    def claim(self, reminder_id: int, now: datetime) -> Reminder | None:
+        reminder = self._store.reminders.get(reminder_id)
+        if reminder is None or reminder.sent_at is not None or reminder.cancelled:
+            return None
+        reminder.sent_at = now
+        return copy.deepcopy(reminder)
+
     def pending(self, user_id: int) -> list[Reminder]:
         return [copy.deepcopy(r) for r in self._pending() if r.user_id == user_id]
 
@@ -520,6 +535,10 @@ class FakeUnitOfWork:
 
     def lock_user(self, channel: str, external_id: str) -> None:
         """One process, one fake store: nothing to serialise."""
+
+    def try_lock_user(self, channel: str, external_id: str) -> bool:
+        """One process, one fake store: always free."""
+        return True
 
     def __exit__(
         self,

@@ -191,6 +191,12 @@ class ReminderRepository(Protocol):
         `channel` keeps to users of one channel, `user_id` to one user.
         """
 
+    def due(self, now: datetime, limit: int, channel: str) -> list[Reminder]:
+        """The channel's due reminders, soonest first, without claiming them (candidates)."""
+
+    def claim(self, reminder_id: int, now: datetime) -> Reminder | None:
+        """Mark one due reminder as sent and return it; None if another process has it."""
+
     def pending(self, user_id: int) -> list[Reminder]:
         """Return a user's reminders not sent nor cancelled yet, soonest first."""
 
@@ -312,6 +318,9 @@ class UnitOfWork(Protocol):
 
     def lock_user(self, channel: str, external_id: str) -> None:
         """Serialise this user's transactions across processes (new users included)."""
+
+    def try_lock_user(self, channel: str, external_id: str) -> bool:
+        """Take the user's lock if nobody holds it; False (without waiting) otherwise."""
 
     def __enter__(self) -> Self: ...
 

@@ -18,10 +18,12 @@ from bot.adapters.db import database
 from bot.adapters.db.models import Base
 from bot.adapters.db.repositories import SqlAssignmentRepository, SqlReminderRepository
 from bot.domain.cohorts import Assignment, Cohort, Completion, Membership, Reminder, ReminderKind
+from bot.domain.content import Content
 from bot.domain.dialogue import User
+from bot.services.cohorts.nudges import Outgoing, ReminderService
 from bot.services.ports import UnitOfWork
 from tests.conftest import _postgres_engine, _sqlite_engine
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.fakes import FakeClock, FakeStore, FakeUnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -335,3 +337,73 @@ def test_the_migration_matches_the_models_and_reverts(db_engine: Engine) -> None
     _alembic(db_engine, command.upgrade, "head")
     assert NEW_TABLES.issubset(inspect(db_engine).get_table_names())
     assert database.ensure_schema(db_engine) is False
+
+
+def _telegram_people(new_uow: UowFactory, count: int, reminders_each: int) -> list[User]:
+    """People of the Telegram channel, each with weekly-check reminders already due.
+
+    Sending one weekly check replaces the person's others by the next week's.
+    """
+    people = []
+    with new_uow() as uow:
+        for n in range(count):
+            person = uow.users.add(User("telegram", str(5000 + n), "fr"))
+            for minutes in range(reminders_each):
+                uow.reminders.add(
+                    _reminder(_id(person.id), -minutes - 1, ReminderKind.WEEKLY_CHECK)
+                )
+            people.append(person)
+        uow.commit()
+    return people
+
+
+def _sent_keys(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT update_key FROM deliveries").all()
+    return [str(key) for (key,) in rows]
+
+
+def test_three_workers_send_each_due_reminder_once(db_engine: Engine, content: Content) -> None:
+    setup = database.unit_of_work_factory(db_engine)
+    people = _telegram_people(setup, count=18, reminders_each=1)
+    barrier = threading.Barrier(3)
+    sent: list[Outgoing] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        # Each worker as a process of its own: its own service on the shared database.
+        service = ReminderService(database.unit_of_work_factory(db_engine), content, FakeClock(T0))
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(4):
+                sent.extend(service.claim_due("telegram", limit=5))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    keys = _sent_keys(db_engine)
+    assert len(keys) == len(set(keys)) == 18  # one send record per reminder, never two
+    assert len(sent) == 18
+    assert sorted(o.external_id for o in sent) == sorted(p.external_id for p in people)
+    with setup() as uow:
+        assert uow.reminders.due(T0, 100, "telegram") == []
+
+
+@pytest.mark.postgres
+def test_a_person_in_a_turn_gets_the_reminder_at_the_next_look(
+    content: Content, tmp_path: Path
+) -> None:
+    for engine in _postgres_engine():
+        setup = database.unit_of_work_factory(engine)
+        (busy, free) = _telegram_people(setup, count=2, reminders_each=1)
+        service = ReminderService(setup, content, FakeClock(T0))
+        with setup() as turn:  # the busy person's own turn holds their lock meanwhile
+            turn.lock_user(busy.channel, busy.external_id)
+            first_look = service.claim_due("telegram")
+        assert [o.external_id for o in first_look] == [free.external_id]
+        assert [o.external_id for o in service.claim_due("telegram")] == [busy.external_id]

@@ -34,11 +34,23 @@ class Timeouts:
     lock: float = 10.0
 
 
+@dataclass(frozen=True)
+class Pool:
+    """The PostgreSQL connection pool of one process (SQLite keeps its own defaults)."""
+
+    size: int = 5  # connections kept open: one per engine thread is enough
+    overflow: int = 5  # opened beyond `size` in a burst, closed after
+    wait: float = 10.0  # seconds a thread waits for a free connection before giving up
+    recycle: float = 1800.0  # seconds before a connection is replaced (proxies drop idle ones)
+
+
 class DatabaseMissingError(RuntimeError):
     """The SQLite file is gone where one was created before: never replaced by an empty one."""
 
 
-def make_engine(url: str, timeouts: Timeouts | None = None, **options: Any) -> Engine:
+def make_engine(
+    url: str, timeouts: Timeouts | None = None, pool: Pool | None = None, **options: Any
+) -> Engine:
     """Create an engine with time-outs; SQLite gets foreign keys, WAL and write-locking begins.
 
     Statement parameters stay out of error messages: they hold what people wrote.
@@ -47,13 +59,25 @@ def make_engine(url: str, timeouts: Timeouts | None = None, **options: Any) -> E
     options.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
         connect_args = {**_postgres_limits(limits), **options.pop("connect_args", {})}
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
+        return create_engine(
+            url, pool_pre_ping=True, connect_args=connect_args, **_pool(pool), **options
+        )
     engine = create_engine(url, **options)
     guard = _FileGuard(engine.url.database)
     event.listen(engine, "connect", partial(_sqlite_on_connect, busy_ms=int(limits.lock * 1000)))
     event.listen(engine, "begin", partial(_sqlite_on_begin, guard=guard))
     event.listen(engine, "do_connect", partial(_sqlite_before_connect, guard=guard))
     return engine
+
+
+def _pool(pool: Pool | None) -> dict[str, Any]:
+    chosen = pool or Pool()
+    return {
+        "pool_size": chosen.size,
+        "max_overflow": chosen.overflow,
+        "pool_timeout": chosen.wait,
+        "pool_recycle": chosen.recycle,
+    }
 
 
 def _postgres_limits(limits: Timeouts) -> dict[str, Any]:

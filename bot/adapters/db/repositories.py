@@ -733,6 +733,45 @@ class SqlReminderRepository:
                 claimed.append(replace(self._to_domain(row), sent_at=now))
         return claimed
 
+    def due(self, now: datetime, limit: int, channel: str) -> list[Reminder]:
+        """The channel's due reminders, soonest first, without claiming them (candidates)."""
+        on_channel = select(UserRow.id).where(UserRow.channel == channel)
+        query = (
+            select(ReminderRow)
+            .where(
+                ReminderRow.due_at <= _utc(now),
+                ReminderRow.sent_at.is_(None),
+                ReminderRow.cancelled.is_(False),
+                ReminderRow.user_id.in_(on_channel),
+            )
+            .order_by(ReminderRow.due_at, ReminderRow.id)
+            .limit(limit)
+        )
+        return [self._to_domain(row) for row in self._session.scalars(query)]
+
+    def claim(self, reminder_id: int, now: datetime) -> Reminder | None:
+        """Mark one due reminder as sent and return it; None if another process has it.
+
+        PostgreSQL: the row is locked with SKIP LOCKED, so a worker never waits for another
+        that is sending the same reminder; it moves on, and the sent mark keeps it once.
+        """
+        query = (
+            select(ReminderRow)
+            .where(
+                ReminderRow.id == reminder_id,
+                ReminderRow.sent_at.is_(None),
+                ReminderRow.cancelled.is_(False),
+            )
+            .with_for_update(skip_locked=True)
+        )
+        row = self._session.scalars(query).first()
+        if row is None:
+            return None
+        claim = update(ReminderRow).where(ReminderRow.id == row.id, ReminderRow.sent_at.is_(None))
+        if self._rowcount(claim.values(sent_at=_utc(now))) != 1:
+            return None
+        return replace(self._to_domain(row), sent_at=_utc(now))
+
     def pending(self, user_id: int) -> list[Reminder]:
         """Return a user's reminders not sent nor cancelled yet, soonest first."""
         query = (
@@ -1016,6 +1055,22 @@ class SqlUnitOfWork:
         self._session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": user_lock_key(channel, external_id)}
         )
+
+    def try_lock_user(self, channel: str, external_id: str) -> bool:
+        """Take the user's lock if nobody holds it; False (without waiting) otherwise.
+
+        Background work (reminders) uses it: it never queues behind a person's own turn, and
+        never holds one lock while waiting for another, so no deadlock can form.
+        """
+        if self._session is None:
+            raise RuntimeError("lock outside a unit of work")
+        if self._session.get_bind().dialect.name != "postgresql":
+            return True
+        taken = self._session.execute(
+            text("SELECT pg_try_advisory_xact_lock(:key)"),
+            {"key": user_lock_key(channel, external_id)},
+        )
+        return bool(taken.scalar_one())
 
     def __exit__(
         self,

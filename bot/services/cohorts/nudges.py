@@ -72,27 +72,39 @@ class ReminderService:
     def claim_due(self, channel: str, limit: int = 50) -> list[Outgoing]:
         """Claim the channel's due reminders and word them; each is claimed by one process only.
 
-        A claimed reminder's words are stored as a delivery in the same transaction: a process
-        that dies before sending leaves them to the next one, and none is sent twice.
+        Each reminder is claimed in its own short transaction, under its user's lock taken
+        without waiting: a user busy elsewhere (their own turn, another worker) is left for the
+        next look. A claimed reminder's words are stored as a delivery in the same
+        transaction, under a key of its own: a process that dies before sending leaves them to
+        the next one, and none is sent twice.
         """
-        outgoing: list[Outgoing] = []
         with self._unit_of_work() as uow:
+            candidates = uow.reminders.due(self._clock.now(), limit, channel)
+        outgoing = (self._claim_one(reminder.id, reminder.user_id) for reminder in candidates)
+        return [sent for sent in outgoing if sent is not None]
+
+    def _claim_one(self, reminder_id: int | None, user_id: int) -> Outgoing | None:
+        """Claim, word and store one reminder; None if it is taken, busy or pointless."""
+        with self._unit_of_work() as uow:
+            user = uow.users.get(user_id)
+            if reminder_id is None or user is None or user.id is None:
+                return None
+            if not uow.try_lock_user(user.channel, user.external_id):
+                return None  # in a turn right now (here or elsewhere): the next look sends it
             now = self._clock.now()
-            for reminder in uow.reminders.claim_due(now, limit, channel=channel):
-                user = uow.users.get(reminder.user_id)
-                if user is None or user.id is None:
-                    continue
-                turn = Turn(user=user, uow=uow, content=self._content, now=now, cards=self._cards)
-                replies = message_for(turn, reminder)
-                if not replies:
-                    continue
-                uow.lock_user(user.channel, user.external_id)  # in order with their answers
-                owed = Delivery(0, user.id, replies, {"chat": user.external_id})
-                uow.deliveries.add(user.channel, f"reminder:{reminder.id}", owed, now)
-                held = uow.deliveries.claim(user.id, now)
-                outgoing.append(Outgoing(user.channel, user.external_id, replies, held))
+            reminder = uow.reminders.claim(reminder_id, now)
+            if reminder is None:
+                return None  # another process has it
+            turn = Turn(user=user, uow=uow, content=self._content, now=now, cards=self._cards)
+            replies = message_for(turn, reminder)
+            if not replies:
+                uow.commit()  # no longer makes sense: marked sent, nothing to say
+                return None
+            owed = Delivery(0, user.id, replies, {"chat": user.external_id})
+            uow.deliveries.add(user.channel, f"reminder:{reminder_id}", owed, now)
+            held = uow.deliveries.claim(user.id, now)
             uow.commit()
-        return outgoing
+        return Outgoing(user.channel, user.external_id, replies, held)
 
 
 def _joined(turn: Turn, ref: str) -> list[Reply]:
