@@ -351,6 +351,8 @@ class FakeBotApi:
         """Exceptions raised inside the fake itself (answered as 500); should stay empty."""
         self.listeners: list[Callable[[str, JSON], None]] = []
         """Called in the server's loop after each successful call: (method lowercased, params)."""
+        self.result_listeners: list[Callable[[str, JSON, Any], None]] = []
+        """Like :attr:`listeners`, with the call's result as well (a sent Message, say)."""
         self._sent: list[JSON] = []
         self._state = _State(next_update_id=first_update_id)
         self._lock = threading.RLock()
@@ -815,6 +817,8 @@ class FakeBotApi:
             return self._error(BotApiError(500, f"Internal Server Error: {error!r}"))
         for listener in self.listeners:
             listener(method.lower(), params)
+        for result_listener in self.result_listeners:
+            result_listener(method.lower(), params, result)
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.domain.charts import chart_from_json, chart_to_json
 from bot.domain.dialogue import Attachment, Image, Layout, Option, Progress, Reply, ReplyKind
 
 # A sender holds a user's unsent replies this long; past it, another process may take them
@@ -35,7 +36,7 @@ class Delivery:
 
 
 def reply_to_json(reply: Reply) -> dict[str, Any]:
-    """A reply as JSON; a picture keeps its name and caption only (it is drawn when sent)."""
+    """A reply as JSON; a picture keeps its name, caption and chart data (drawn when sent)."""
     data: dict[str, Any] = {"text": reply.text}
     if reply.options:
         data["options"] = [
@@ -43,7 +44,9 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
             for option in reply.options
         ]
     if reply.image is not None:
-        data["image"] = [reply.image.filename, reply.image.caption]
+        image = reply.image
+        chart = chart_to_json(image.chart) if image.chart is not None else None
+        data["image"] = [image.filename, image.caption, chart]
     if reply.attachment is not None:
         attachment = reply.attachment
         encoded = base64.b64encode(attachment.data).decode("ascii")
@@ -73,8 +76,7 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
     return Reply(
         text=str(data.get("text", "")),
         options=options,
-        # The chart cannot be redrawn from storage: it draws nothing and its caption is sent.
-        image=Image(_no_picture, str(image[0]), str(image[1])) if image else None,
+        image=_stored_image(image) if image else None,
         attachment=_attachment(attachment) if attachment else None,
         layout=Layout(data.get("layout") or Layout.LIST.value),
         kind=ReplyKind(data.get("kind") or ReplyKind.MESSAGE.value),
@@ -83,6 +85,13 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
         echo=str(data.get("echo", "")),
         key=str(data.get("key", "")),
     )
+
+
+def _stored_image(data: list[Any]) -> Image:
+    """A stored picture draws nothing by itself; its chart's data lets a renderer draw it
+    again (`bot.services.pictures.redrawable`), else its caption is sent."""
+    chart = chart_from_json(data[2]) if len(data) > 2 else None
+    return Image(_no_picture, str(data[0]), str(data[1]), chart)
 
 
 def _no_picture() -> bytes:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.charts import Chart
 from bot.domain.framework import Language, Role
 
 
@@ -89,6 +90,7 @@ class Image:
     draw: Callable[[], bytes]
     filename: str
     caption: str = ""
+    chart: Chart | None = None  # what it shows, kept with a stored reply to draw it again
 
     @property
     def png(self) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.domain.content import Content
@@ -14,6 +15,7 @@ from bot.services import router
 from bot.services.conversation.protocol import decode
 from bot.services.conversation.state import Conversation, Shown
 from bot.services.conversation.turn import Turn
+from bot.services.pictures import redrawable
 from bot.services.ports import CardIndex, ChartRenderer, Clock, EmotionDetector, UnitOfWork
 
 
@@ -137,7 +139,7 @@ class DialogueEngine:
             if update_key is not None and user.id is not None:
                 owed = Delivery(0, user.id, replies, _with_pressed(context, pressed))
                 delivery = uow.deliveries.add(channel, update_key, owed, turn.now)
-                held = uow.deliveries.claim(user.id, turn.now)
+                held = self._claim(uow, user.id, turn.now)
             uow.commit()
         return Outcome(replies, pressed, user.language, delivery, deliveries=held)
 
@@ -157,7 +159,7 @@ class DialogueEngine:
             uow.lock_user(channel, external_id)
             now = self._clock.now()
             uow.deliveries.done(delivery.id, now)
-            held = uow.deliveries.claim(delivery.user_id, now)
+            held = self._claim(uow, delivery.user_id, now)
             uow.commit()
         return held
 
@@ -176,7 +178,7 @@ class DialogueEngine:
             with self._unit_of_work() as uow:
                 uow.lock_user(channel, external_id)
                 user = uow.users.find(channel, external_id)
-                held = uow.deliveries.claim(user.id, now) if user and user.id else []
+                held = self._claim(uow, user.id, now) if user and user.id else []
                 uow.commit()
             if held:
                 taken.append((external_id, held))
@@ -186,9 +188,13 @@ class DialogueEngine:
         """An update handled before: nothing changes; its unsent replies (if any) are taken."""
         user = uow.users.find(channel, external_id)
         language = user.language if user is not None else self._default_language
-        held = uow.deliveries.claim(seen.user_id, self._clock.now())
+        held = self._claim(uow, seen.user_id, self._clock.now())
         uow.commit()
         return Outcome(seen.replies, None, language, seen, duplicate=True, deliveries=held)
+
+    def _claim(self, uow: UnitOfWork, user_id: int, now: datetime) -> list[Delivery]:
+        """Take the user's unsent replies, their charts drawable here."""
+        return redrawable(uow.deliveries.claim(user_id, now), self._charts)
 
     def _turn(self, uow: UnitOfWork, user: User, deep_link: str | None) -> Turn:
         return Turn(

@@ -279,6 +279,7 @@ async def serve_webhook(
     It listens before it tells Telegram where to post, and says it is up (`on_listening`)
     only then: updates never arrive at a closed port.
     """
+    sys.setswitchinterval(SWITCH_INTERVAL)
     stop = stop or _stop_on_signals()
     await application.initialize()
     await register_commands(application)  # post_init runs only under run_polling/run_webhook

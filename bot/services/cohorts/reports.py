@@ -21,7 +21,7 @@ from bot.domain.dialogue import Attachment, Image
 from bot.domain.framework import Framework, Language
 from bot.domain.messages import Messages
 from bot.domain.progress import AssessmentResult
-from bot.services.pictures import guarded_image
+from bot.services.pictures import chart_image
 from bot.services.ports import CardIndex, ChartRenderer, UnitOfWork
 
 
@@ -265,7 +265,7 @@ def report_chart(
         y_label=messages.text(language, "chart_score"),
     )
     caption = messages.text(language, "chart_cohort_caption", count=len(report.with_results))
-    return guarded_image(lambda: charts.bars(chart), f"cohort-{report.cohort.id}.png", caption)
+    return chart_image(charts, chart, f"cohort-{report.cohort.id}.png", caption)
 
 
 CSV_COLUMNS = (

@@ -9,7 +9,7 @@ from bot.domain.dialogue import Image
 from bot.domain.framework import Framework, Language
 from bot.domain.messages import Messages
 from bot.domain.progress import AssessmentResult
-from bot.services.pictures import guarded_image
+from bot.services.pictures import chart_image
 from bot.services.ports import ChartRenderer
 
 LINE_CHART_RESULTS = 8
@@ -38,7 +38,7 @@ def radar_image(
         previous=_series(previous, registers, previous_label) if previous else None,
     )
     caption = messages.text(language, "chart_radar_caption")
-    return guarded_image(lambda: charts.radar(chart), "registers.png", caption)
+    return chart_image(charts, chart, "registers.png", caption)
 
 
 def lines_image(
@@ -68,7 +68,7 @@ def lines_image(
         y_label=messages.text(language, "chart_score"),
     )
     caption = messages.text(language, "chart_lines_caption")
-    return guarded_image(lambda: charts.lines(chart), "progress.png", caption)
+    return chart_image(charts, chart, "progress.png", caption)
 
 
 def distinct_labels(moments: list[datetime]) -> tuple[str, ...]:
