@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,6 +295,28 @@ class Telegram:
             return 0  # refused, reset or timed out: Telegram tries again
 
 
+class Polling:
+    """Telegram's side of long polling: an update waits in the queue until the bot fetches it."""
+
+    def __init__(self, fake: FakeBotApi) -> None:
+        self._fake = fake
+        self.seen = Deliveries()
+
+    async def __aenter__(self) -> Polling:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        """Queue the update for the bot's next getUpdates."""
+        self.seen.posts += 1
+        self._fake.queue_update(update)
+
+
+Courier = Telegram | Polling
+
+
 # ---------------------------------------------------------------------- what people see
 
 
@@ -389,13 +411,15 @@ class Person:
     question_seconds: list[float] = field(default_factory=list, repr=False)
     first_reply_seconds: float | None = None
     waited_too_long: int = 0  # replies that took more than 10 s
+    first_sent: float | None = None  # perf_counter of their first update
+    last_reply: float | None = None  # perf_counter of the last reply they got
     unanswered: list[str] = field(default_factory=list)
     finished: bool = False
 
 
 async def quick_check(
     fake: FakeBotApi,
-    telegram: Telegram,
+    telegram: Courier,
     screens: Screens,
     person: Person,
     think: tuple[float, float],
@@ -417,7 +441,7 @@ async def quick_check(
 
 async def _open_check(
     fake: FakeBotApi,
-    telegram: Telegram,
+    telegram: Courier,
     screens: Screens,
     person: Person,
     think: tuple[float, float],
@@ -440,7 +464,7 @@ async def _open_check(
 
 async def _answer_statements(
     fake: FakeBotApi,
-    telegram: Telegram,
+    telegram: Courier,
     screens: Screens,
     person: Person,
     think: tuple[float, float],
@@ -476,14 +500,14 @@ def _moved_on(chat: str, message_id: int, number: int) -> Any:
 
 
 async def _say(
-    fake: FakeBotApi, telegram: Telegram, screens: Screens, person: Person, words: str
+    fake: FakeBotApi, telegram: Courier, screens: Screens, person: Person, words: str
 ) -> float | None:
     update = fake.make_message_update(person.user, words, language_code="fr")
     return await _send(telegram, screens, person, update, repr(words))
 
 
 async def _send(
-    telegram: Telegram, screens: Screens, person: Person, update: dict[str, Any], what: str
+    telegram: Courier, screens: Screens, person: Person, update: dict[str, Any], what: str
 ) -> float | None:
     """Seconds from the update to the first reply in the chat; None if none came."""
     chat = str(person.user)
@@ -493,7 +517,10 @@ async def _send(
     if not await screens.changed(chat, seen):
         person.unanswered.append(f"{person.user}: no reply to {what}")
         return None
-    seconds = time.perf_counter() - started
+    person.last_reply = time.perf_counter()
+    if person.first_sent is None:
+        person.first_sent = started
+    seconds = person.last_reply - started
     if seconds > 10:
         person.waited_too_long += 1
     return seconds
@@ -556,7 +583,7 @@ class Crowd:
     seen: Deliveries
     screens: Screens
     seconds: float
-    killed: int | None = None
+    killed: bool = False
 
     @property
     def taps(self) -> list[float]:
@@ -569,6 +596,13 @@ class Crowd:
         return [t for p in self.people for t in p.question_seconds]
 
     @property
+    def tapping_seconds(self) -> float:
+        """From the first update anyone sent to the last reply anyone got."""
+        firsts = [p.first_sent for p in self.people if p.first_sent is not None]
+        lasts = [p.last_reply for p in self.people if p.last_reply is not None]
+        return max(lasts) - min(firsts) if firsts and lasts else float("nan")
+
+    @property
     def unanswered(self) -> list[str]:
         """What somebody never got an answer to."""
         return [line for p in self.people for line in p.unanswered]
@@ -576,39 +610,40 @@ class Crowd:
 
 async def run_crowd(
     fake: FakeBotApi,
-    workers: Workers,
     count: int,
     *,
+    urls: list[str] | None = None,
     first_user: int = 60_000,
     arrivals: float = 0.0,
     think: tuple[float, float] = (0.05, 0.3),
     twice: float = 0.0,
-    kill_after_taps: int | None = None,
+    kill: Callable[[], None] | None = None,
+    kill_after_taps: int = 0,
     ask: bool = False,
     seed: int = 15,
 ) -> Crowd:
     """`count` people arriving within `arrivals` seconds, each through a quick check.
 
-    With `kill_after_taps`, the second worker is SIGKILLed once that many taps were answered.
+    Updates are posted to the webhook `urls` in turn, or (without) queued for long polling.
+    With `kill`, it is called once `kill_after_taps` taps were answered (SIGKILL a worker).
     """
     rng = random.Random(seed)
     screens = Screens(fake)
     people = [Person(first_user + n) for n in range(count)]
+    courier = Telegram(urls, random.Random(seed + 1), twice) if urls else Polling(fake)
     started = time.perf_counter()
-    async with Telegram(workers.urls, random.Random(seed + 1), twice) as telegram:
+    async with courier:
 
         async def one(person: Person) -> None:
             await asyncio.sleep(rng.uniform(0, arrivals))
             await quick_check(
-                fake, telegram, screens, person, think, random.Random(person.user), ask
+                fake, courier, screens, person, think, random.Random(person.user), ask
             )
 
         crowd = [asyncio.create_task(one(person)) for person in people]
-        killed = None
-        if kill_after_taps is not None:
+        if kill is not None:
             while sum(len(p.tap_seconds) for p in people) < kill_after_taps:
                 await asyncio.sleep(0.02)
-            killed = 1
-            await asyncio.to_thread(workers.kill, killed)
+            await asyncio.to_thread(kill)
         await asyncio.gather(*crowd)
-    return Crowd(people, telegram.seen, screens, time.perf_counter() - started, killed)
+    return Crowd(people, courier.seen, screens, time.perf_counter() - started, kill is not None)

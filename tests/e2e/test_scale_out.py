@@ -51,16 +51,30 @@ def database_url() -> Iterator[str]:
 
 
 def _crowd(
-    database_url: str, cache: Path, logs: Path, workers: int, **options: object
+    database_url: str,
+    cache: Path,
+    logs: Path,
+    *,
+    twice: float,
+    kill_after_taps: int | None = None,
 ) -> tuple[Crowd, str]:
-    """Start the workers, run the crowd, stop the workers; the crowd and their error output."""
+    """Start three workers, run the crowd (killing the second worker once `kill_after_taps`
+    taps were answered), stop the workers; the crowd and the workers' error output."""
 
     async def scenario() -> tuple[Crowd, str]:
         async with FakeBotApi() as fake:
-            pool = Workers(fake, database_url, cache, logs, workers)
+            pool = Workers(fake, database_url, cache, logs, count=3)
+            kill = None if kill_after_taps is None else (lambda: pool.kill(1))
             try:
                 await pool.start_all()
-                crowd = await run_crowd(fake, pool, PEOPLE, **options)  # type: ignore[arg-type]
+                crowd = await run_crowd(
+                    fake,
+                    PEOPLE,
+                    urls=pool.urls,
+                    twice=twice,
+                    kill=kill,
+                    kill_after_taps=kill_after_taps or 0,
+                )
             finally:
                 await asyncio.to_thread(pool.stop_all)
             return crowd, pool.errors()
@@ -89,7 +103,7 @@ def _assert_everyone_served_once(
 def test_three_workers_serve_a_hundred_people_once_and_in_order(
     database_url: str, index_cache: Path, tmp_path: Path
 ) -> None:
-    crowd, errors = _crowd(database_url, index_cache, tmp_path, workers=3, twice=0.1)
+    crowd, errors = _crowd(database_url, index_cache, tmp_path, twice=0.1)
     _assert_everyone_served_once(crowd, database_url, errors)
     assert crowd.seen.doubled > 20  # some updates really were posted twice
     assert len(crowd.seen.acknowledged_by) == 3
@@ -101,10 +115,8 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(
     database_url: str, index_cache: Path, tmp_path: Path
 ) -> None:
     halfway = PEOPLE * CHECK_VALUES // 2
-    crowd, errors = _crowd(
-        database_url, index_cache, tmp_path, workers=3, twice=0.05, kill_after_taps=halfway
-    )
-    assert crowd.killed == 1
+    crowd, errors = _crowd(database_url, index_cache, tmp_path, twice=0.05, kill_after_taps=halfway)
+    assert crowd.killed
     # One kill: at most the parts the dead worker was sending at that instant come twice.
     _assert_everyone_served_once(crowd, database_url, errors, parts_sent_twice=3)
     assert crowd.seen.retried > 0  # the dead worker's updates were posted again elsewhere

@@ -125,6 +125,9 @@ class UseEncoder(TextEncoder):
         self._weights = _use_weights()
         self.model_name = f"{USE_PACKAGE} {_use_version()}"
         self._model: Any = USE(threads=1)
+        # The package builds its tables on the first call: done here, once, rather than by
+        # the first people's messages, each thread building its own copy (0.9 GB seen).
+        self._model.encode(["warm-up"])
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised 512-dimension vectors, one row per text."""
