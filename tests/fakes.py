@@ -419,6 +419,11 @@ class FakeDeliveryRepository:
             if row[0].id == delivery_id:
                 row[0].sent_parts = sent_parts
 
+    def renew(self, delivery_ids: list[int], now: datetime) -> None:
+        for row in self._store.deliveries.values():
+            if row[0].id in delivery_ids and not row[1]:
+                row[2] = now + LEASE
+
     def done(self, delivery_id: int, now: datetime) -> None:
         rows = self._store.deliveries.values()
         owner = next((row[0].user_id for row in rows if row[0].id == delivery_id), None)

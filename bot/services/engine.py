@@ -149,6 +149,12 @@ class DialogueEngine:
             uow.deliveries.progress(delivery_id, parts)
             uow.commit()
 
+    def renew(self, deliveries: list[Delivery]) -> None:
+        """Keep holding deliveries still being sent (a chart queued behind others, say)."""
+        with self._unit_of_work() as uow:
+            uow.deliveries.renew([d.id for d in deliveries], self._clock.now())
+            uow.commit()
+
     def delivered(self, channel: str, external_id: str, delivery: Delivery) -> list[Delivery]:
         """Mark a delivery sent and take the user's next ones, in one transaction.
 

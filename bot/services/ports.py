@@ -219,6 +219,9 @@ class DeliveryRepository(Protocol):
     def progress(self, delivery_id: int, sent_parts: int) -> None:
         """Count the parts of a delivery that went out."""
 
+    def renew(self, delivery_ids: list[int], now: datetime) -> None:
+        """Hold these unsent deliveries one lease longer (their sender is still at it)."""
+
     def done(self, delivery_id: int, now: datetime) -> None:
         """Mark a delivery as sent in full, and let go of the user's other unsent ones."""
 

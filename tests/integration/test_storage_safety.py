@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,20 @@ def test_models_load_before_the_transaction_not_inside_it(tmp_path: Path, conten
     assert writes_while_loading == [True]
     engine.dispose()
     other.dispose()
+
+
+def test_a_sender_still_at_it_keeps_its_lease(
+    sql_engine_factory: Callable[[], DialogueEngine], clock: FakeClock
+) -> None:
+    """A chart queued behind others: the sender renews, so nobody else sends it meanwhile."""
+    sender, other = sql_engine_factory(), sql_engine_factory()
+    outcome = sender.respond("telegram", "77", Text("/help"), "en", update_key="1", context={})
+    held = outcome.deliveries
+    assert held
+    clock.advance(seconds=10)
+    sender.renew(held)
+    clock.advance(seconds=10)  # past the first lease, within the renewed one
+    assert other.stranded("telegram") == []
+    clock.advance(seconds=6)  # the sender died after all: its renewed lease runs out too
+    (taken,) = other.stranded("telegram")
+    assert taken[0] == "77" and [d.id for d in taken[1]] == [d.id for d in held]

@@ -880,6 +880,16 @@ class SqlDeliveryRepository:
             update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(sent_parts=sent_parts)
         )
 
+    def renew(self, delivery_ids: list[int], now: datetime) -> None:
+        """Hold these unsent deliveries one lease longer (their sender is still at it)."""
+        if not delivery_ids:
+            return
+        self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(delivery_ids), DeliveryRow.delivered_at.is_(None))
+            .values(lease_until=_utc(now) + LEASE)
+        )
+
     def done(self, delivery_id: int, now: datetime) -> None:
         """Mark a delivery as sent in full, and let go of the user's other unsent ones.
 

@@ -8,9 +8,10 @@ was committed is sent, and sent once, unless the process dies in the middle of o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.domain.delivery import Delivery
+from bot.domain.delivery import LEASE, Delivery
 from bot.domain.dialogue import Reply, ReplyKind
 from bot.services.engine import DialogueEngine
+from bot.services.ports import StorageUnavailableError
 
 from . import render
 
@@ -30,6 +32,7 @@ SEND_ATTEMPTS = 3
 DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 # Replies still in memory (with their pictures), by delivery id, for whoever sends them here.
 LIVE_LIMIT = 2000
+RENEW_EVERY = LEASE.total_seconds() / 3  # a sender still at it renews well before expiry
 
 Step = Callable[[Bot], Awaitable[None]]
 
@@ -129,14 +132,37 @@ async def deliver(
     """
     fallback_chat = _int_or(external_id, 0)
     while held:
-        delivery = held[0]
-        replies = live.take(delivery) if live is not None else delivery.replies
-        steps = plan(replies, target_of(delivery.context, fallback_chat))
-        for index in range(delivery.sent_parts, len(steps)):
-            await steps[index](bot)
-            if index < len(steps) - 1:
-                await asyncio.to_thread(engine.sent_parts, delivery.id, index + 1)
+        async with _lease_kept(engine, held):
+            delivery = held[0]
+            replies = live.take(delivery) if live is not None else delivery.replies
+            steps = plan(replies, target_of(delivery.context, fallback_chat))
+            for index in range(delivery.sent_parts, len(steps)):
+                await steps[index](bot)
+                if index < len(steps) - 1:
+                    await asyncio.to_thread(engine.sent_parts, delivery.id, index + 1)
         held = await asyncio.to_thread(engine.delivered, CHANNEL, external_id, delivery)
+
+
+@contextlib.asynccontextmanager
+async def _lease_kept(engine: DialogueEngine, held: list[Delivery]) -> AsyncIterator[None]:
+    """Renew the lease on what this sender holds while it sends: under load a chart can wait
+    behind others longer than the lease, and another worker would send its caption meanwhile."""
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(RENEW_EVERY)
+            try:
+                await asyncio.to_thread(engine.renew, held)
+            except StorageUnavailableError:
+                log.warning("could not renew a lease: the database is away")
+
+    keeper = asyncio.create_task(keep())
+    try:
+        yield
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
 
 
 def _send_step(reply: Reply, chat_id: int) -> Step:
