@@ -233,8 +233,11 @@ class Deliveries:
 class Telegram:
     """Posts updates to the workers in turn, as Telegram behind a load balancer."""
 
-    def __init__(self, urls: list[str], rng: random.Random, twice: float = 0.0) -> None:
+    def __init__(
+        self, urls: list[str], rng: random.Random, twice: float = 0.0, verify: bool = True
+    ) -> None:
         self._urls = urls
+        self._verify = verify  # False for a proxy with a self-signed certificate
         self._rng = rng
         self._twice = twice
         self._turn = 0
@@ -243,7 +246,7 @@ class Telegram:
         self.seen = Deliveries()
 
     async def __aenter__(self) -> Telegram:
-        connector = aiohttp.TCPConnector(limit=0)
+        connector = aiohttp.TCPConnector(limit=0, ssl=None if self._verify else False)
         timeout = aiohttp.ClientTimeout(total=POST_TIMEOUT)
         self._session = aiohttp.ClientSession(connector=connector, timeout=timeout)
         return self
@@ -621,6 +624,7 @@ async def run_crowd(
     kill_after_taps: int = 0,
     ask: bool = False,
     seed: int = 15,
+    verify: bool = True,
 ) -> Crowd:
     """`count` people arriving within `arrivals` seconds, each through a quick check.
 
@@ -630,7 +634,7 @@ async def run_crowd(
     rng = random.Random(seed)
     screens = Screens(fake)
     people = [Person(first_user + n) for n in range(count)]
-    courier = Telegram(urls, random.Random(seed + 1), twice) if urls else Polling(fake)
+    courier = Telegram(urls, random.Random(seed + 1), twice, verify) if urls else Polling(fake)
     started = time.perf_counter()
     async with courier:
 
