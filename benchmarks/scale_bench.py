@@ -206,23 +206,27 @@ async def measure(run: Run, setup: Callable[[FakeBotApi], object]) -> None:
 def _report(
     run: Run, crowd: Crowd, bot_cpu: float, database_cpu: float, peaks: list[float]
 ) -> None:
-    taps, questions = crowd.taps, crowd.questions
-    window = crowd.tapping_seconds
+    taps, questions, acks = crowd.taps, crowd.questions, crowd.seen.ack_seconds
     waited = sum(1 for person in crowd.people if person.waited_too_long)
     finished = sum(1 for person in crowd.people if person.finished)
-    per_tap = 1000 * bot_cpu / max(1, len(taps))
-    database = (
-        f", PostgreSQL {1000 * database_cpu / max(1, len(taps)):.1f} ms" if database_cpu else ""
-    )
-    print(
-        f"{run.name:<34} {run.people:>5} people{' (over %.0f s)' % run.arrivals if run.arrivals else ' (burst)':<12} "
-        f"finished {finished}/{run.people}, waited >10 s: {waited}; "
-        f"{len(taps) / window:6.1f} taps/s; tap p50 {1000 * median(taps):6.0f} ms, "
-        f"p99 {1000 * percentile(taps, 0.99):6.0f} ms; question p50 {1000 * median(questions):5.0f} ms, "
-        f"p99 {1000 * percentile(questions, 0.99):6.0f} ms; CPU per tap {per_tap:.1f} ms{database}; "
-        f"peak memory per worker {', '.join(f'{peak:.0f}' for peak in peaks)} MiB",
-        flush=True,
-    )
+    arrivals = f"over {run.arrivals:.0f} s" if run.arrivals else "burst"
+    parts = [
+        f"{run.name:<36} {run.people:>5} people ({arrivals})",
+        f"finished {finished}/{run.people}, waited >10 s: {waited}",
+        f"{len(taps) / crowd.tapping_seconds:6.1f} taps/s",
+        f"tap p50 {_ms(median(taps))}, p99 {_ms(percentile(taps, 0.99))}",
+        f"question p50 {_ms(median(questions))}, p99 {_ms(percentile(questions, 0.99))}",
+        f"CPU per tap {1000 * bot_cpu / max(1, len(taps)):.1f} ms",
+    ]
+    if database_cpu:  # webhook runs: PostgreSQL's share, and how long Telegram waited
+        parts.append(f"PostgreSQL {1000 * database_cpu / max(1, len(taps)):.1f} ms")
+        parts.append(f"ack p50 {_ms(median(acks))}, p99 {_ms(percentile(acks, 0.99))}")
+    parts.append(f"peak memory per worker {', '.join(f'{peak:.0f}' for peak in peaks)} MiB")
+    print("; ".join(parts), flush=True)
+
+
+def _ms(seconds: float) -> str:
+    return f"{1000 * seconds:.0f} ms"
 
 
 def main() -> None:
