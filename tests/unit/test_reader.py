@@ -125,20 +125,6 @@ def test_the_reader_trains_once_then_loads_from_the_cache(knowledge: Path, tmp_p
         assert "emotion.weights" in arrays.files
 
 
-def test_a_loaded_reader_reads_emotions_as_the_trained_one(knowledge: Path, tmp_path: Path) -> None:
-    trained, _ = open_reader(knowledge, tmp_path / "cache", HashingEncoder())
-    loaded, report = open_reader(knowledge, tmp_path / "cache", HashingEncoder())
-    assert report.action == "loaded"
-    for text in ("third late delivery this month", "thanks a lot", "a message it never saw"):
-        first, second = trained.analyze(text).emotions, loaded.analyze(text).emotions
-        assert [e.label for e in first] == [e.label for e in second]
-        assert np.allclose([e.score for e in first], [e.score for e in second], atol=1e-5)
-    stored = next((tmp_path / "cache" / "reader").glob("*/weights.npz"))
-    with np.load(stored, allow_pickle=False) as arrays:  # the neighbours' vectors, as float16
-        assert arrays["neighbours.vectors"].dtype == np.float16
-        assert len(arrays["neighbours.labels"]) == len(CORPUS) * 6
-
-
 def test_a_changed_corpus_or_cue_file_retrains(knowledge: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     open_reader(knowledge, cache, HashingEncoder())

@@ -16,10 +16,6 @@ LEARNING_RATE = 0.05
 # Cross-validated on the corpus (5,280 messages): 100 full-batch steps fit as well as 150 or 400.
 EPOCHS = 100
 L2 = 1e-3
-# Nearest corpus messages that vote on the emotion, and how sharply their similarity weighs:
-# cross-validated on the corpus (5,700 messages, see benchmarks/reader_cv.py).
-NEIGHBOURS = 20
-SIMILARITY_POWER = 8.0
 
 
 class Design:
@@ -80,7 +76,6 @@ class Task:
     targets: np.ndarray  # messages x labels, 0 or 1
     weight: np.ndarray  # messages x 1 (softmax) or messages x labels (sigmoids)
     softmax: bool
-    l2: float = L2
 
     def error(self, logits: np.ndarray) -> np.ndarray:
         """The weighted gradient of the loss with respect to this head's logits."""
@@ -101,9 +96,7 @@ class SoftmaxHead:
         return _softmax(features @ self.weights + self.bias)
 
     @staticmethod
-    def task(
-        targets: list[str], labels: tuple[str, ...], balance: float = 0.5, l2: float = L2
-    ) -> Task:
+    def task(targets: list[str], labels: tuple[str, ...], balance: float = 0.5) -> Task:
         """What fitting this head means; rare labels weigh more (by frequency ** -balance)."""
         index = {label: i for i, label in enumerate(labels)}
         y = np.zeros((len(targets), len(labels)), dtype=np.float32)
@@ -112,44 +105,7 @@ class SoftmaxHead:
         counts = y.sum(axis=0) + 1.0
         class_weight = (counts / counts.mean()) ** -balance
         sample_weight = (y * class_weight).sum(axis=1, keepdims=True).astype(np.float32)
-        return Task(labels, y, sample_weight, softmax=True, l2=l2)
-
-
-@dataclass
-class NeighbourVote:
-    """The labels of the nearest training messages by sentence vector, weighted by similarity.
-
-    Neighbours see what a linear head averages away: a corpus message worded like this one.
-    """
-
-    vectors: np.ndarray  # training messages x vector columns, unit length
-    labels: np.ndarray  # the label index of each training message
-    count: int  # how many labels there are
-
-    @classmethod
-    def of(cls, vectors: np.ndarray, labels: np.ndarray, count: int) -> NeighbourVote:
-        """A vote over these messages; vectors rounded to float16, as they are stored."""
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        unit = (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float16)
-        return cls(unit.astype(np.float32), labels.astype(np.int32), count)
-
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """One row of label shares per message, from its nearest training messages."""
-        columns = self.vectors.shape[1]
-        vectors = features[:, :columns]
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        similarity = (vectors / np.where(norms == 0, 1.0, norms)) @ self.vectors.T
-        k = min(NEIGHBOURS, similarity.shape[1] - 1)
-        nearest = np.argpartition(-similarity, k, axis=1)[:, :k]
-        weight = np.clip(np.take_along_axis(similarity, nearest, axis=1), 0.0, None)
-        votes = np.zeros((len(features), self.count), dtype=np.float32)
-        np.add.at(
-            votes,
-            (np.arange(len(features))[:, None], self.labels[nearest]),
-            weight**SIMILARITY_POWER,
-        )
-        shares: np.ndarray = votes / np.maximum(votes.sum(axis=1, keepdims=True), 1e-12)
-        return shares
+        return Task(labels, y, sample_weight, softmax=True)
 
 
 @dataclass
@@ -188,15 +144,13 @@ def fit_together(
     design = _design(features)
     edges = np.cumsum([0, *(len(task.labels) for task in tasks)])
     spans = list(itertools.pairwise(edges.tolist()))
-    # Each head keeps its own L2: one row per output column, broadcast over the features.
-    l2 = np.concatenate([np.full(len(task.labels), task.l2, dtype=np.float32) for task in tasks])
 
     def gradient(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         logits = design.dot(w) + b
         error = np.concatenate(
             [task.error(logits[:, a:z]) for task, (a, z) in zip(tasks, spans, strict=True)], axis=1
         )
-        return design.tdot(error) / design.rows + l2 * w, error.mean(axis=0)
+        return design.tdot(error) / design.rows + L2 * w, error.mean(axis=0)
 
     w, b = _adam(gradient, design.columns, int(edges[-1]))
     return [(w[:, a:z].copy(), b[a:z].copy()) for a, z in spans]

@@ -9,14 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .heads import NeighbourVote, SigmoidHeads, SoftmaxHead
+from .heads import SigmoidHeads, SoftmaxHead
 
 SOFTMAX_HEADS = ("emotion", "intensity", "intent", "safety", "meeting")
-# What the stored weights hold; part of their key, so that an older cache is retrained.
-MODEL_VERSION = 2
-# The neighbours' share of the emotion read (the linear head has the rest): cross-validated on
-# the corpus, 0.4 with 20 neighbours lifts emotion accuracy about 3 points over the head alone.
-NEIGHBOUR_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -44,13 +39,6 @@ class ReaderModel:
     meeting: SoftmaxHead
     situations: SigmoidHeads
     thresholds: Thresholds
-    neighbours: NeighbourVote  # the corpus's emotions by sentence vector
-
-    def emotion_probabilities(self, features: np.ndarray) -> np.ndarray:
-        """The emotion head's probabilities blended with the neighbours' vote."""
-        head = self.emotion.probabilities(features)
-        vote = self.neighbours.probabilities(features)
-        return (1.0 - NEIGHBOUR_SHARE) * head + NEIGHBOUR_SHARE * vote
 
     def save(self, folder: Path) -> None:
         """Write the weights (npz, no pickle) and a manifest holding their hash."""
@@ -62,9 +50,6 @@ class ReaderModel:
             arrays[f"{name}.weights"] = head.weights
             arrays[f"{name}.bias"] = head.bias
             labels[name] = list(head.labels)
-        # Sentence vectors keep three digits in float16: half the file, the same neighbours.
-        arrays["neighbours.vectors"] = self.neighbours.vectors.astype(np.float16)
-        arrays["neighbours.labels"] = self.neighbours.labels
         weights = folder / "weights.npz"
         np.savez(weights, allow_pickle=False, **arrays)
         manifest = {
@@ -90,10 +75,4 @@ class ReaderModel:
                 )
                 for name in (*SOFTMAX_HEADS, "situations")
             }
-            neighbours = NeighbourVote(
-                np.asarray(arrays["neighbours.vectors"], dtype=np.float32),
-                np.asarray(arrays["neighbours.labels"], dtype=np.int32),
-                len(heads["emotion"].labels),
-            )
-        thresholds = Thresholds(**manifest["thresholds"])
-        return cls(**heads, thresholds=thresholds, neighbours=neighbours)  # type: ignore[arg-type]
+        return cls(**heads, thresholds=Thresholds(**manifest["thresholds"]))  # type: ignore[arg-type]

@@ -60,7 +60,7 @@ class MessageReader:
         """The reading of a message whose features are computed (evaluation reads many at once)."""
         model = self._model
         cue = self._cues.cue_signals(message, language) if found is None else found
-        emotions = _ranked(model.emotion.labels, model.emotion_probabilities(features)[0])
+        emotions = _ranked(model.emotion.labels, model.emotion.probabilities(features)[0])
         if cue.get("irony") and emotions[0].label == CONFIDENCE:
             emotions = _unpraised(emotions)
         primary = emotions[0].label

@@ -21,18 +21,15 @@ from bot.adapters.emotion.data import load_labelled_messages
 from bot.domain.emotions import Intent, LabelledMessage, Meeting, SafetyConcern
 from bot.domain.taxonomy import EMOTIONS, SITUATIONS
 
-from .features import FEATURE_VERSION, SIGNALS, WORD_BUCKETS, Featurizer
-from .heads import Design, NeighbourVote, SigmoidHeads, SoftmaxHead, fit_together
-from .model import MODEL_VERSION, ReaderModel, Thresholds
+from .features import FEATURE_VERSION, WORD_BUCKETS, Featurizer
+from .heads import Design, SigmoidHeads, SoftmaxHead, fit_together
+from .model import ReaderModel, Thresholds
 
 log = logging.getLogger(__name__)
 INTENSITIES = ("low", "medium", "high")
 NONE = "none"
 # Files whose change retrains the reader, besides the corpus (relative to knowledge/).
 CUE_FILES = ("emotions/cues.yaml", "emotions/safety.yaml", "emotions/meeting.yaml", "lexicon.yaml")
-# The emotion head alone fits with less L2 than the others: cross-validated on the corpus,
-# 1e-4 reads 2-3 points more emotions than 1e-3 (less overfits, 3e-5 already loses 1.5).
-EMOTION_L2 = 1e-4
 
 
 @dataclass(frozen=True)
@@ -63,9 +60,7 @@ def load_corpus(knowledge_dir: Path) -> list[LabelledMessage]:
 
 def weights_key(knowledge_dir: Path, fingerprint: str, thresholds: Thresholds) -> str:
     """The key of trained weights: corpus, cue files, encoder, features and thresholds."""
-    digest = hashlib.sha256(
-        f"{fingerprint}|{FEATURE_VERSION}|{MODEL_VERSION}|{thresholds}".encode()
-    )
+    digest = hashlib.sha256(f"{fingerprint}|{FEATURE_VERSION}|{thresholds}".encode())
     for path in [*corpus_files(knowledge_dir), *(knowledge_dir / name for name in CUE_FILES)]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
@@ -86,7 +81,7 @@ def fit(
     """Fit every head on messages whose features are computed."""
     safety = tuple([NONE, *(concern.value for concern in SafetyConcern)])
     tasks = {
-        "emotion": SoftmaxHead.task([m.emotion for m in messages], EMOTIONS, l2=EMOTION_L2),
+        "emotion": SoftmaxHead.task([m.emotion for m in messages], EMOTIONS),
         "intensity": SoftmaxHead.task([m.intensity for m in messages], INTENSITIES),
         "intent": SoftmaxHead.task(
             [str(m.intent) for m in messages], tuple(i.value for i in Intent)
@@ -105,15 +100,7 @@ def fit(
         name: (SigmoidHeads if name == "situations" else SoftmaxHead)(task.labels, w, b)
         for (name, task), (w, b) in zip(tasks.items(), fitted, strict=True)
     }
-    neighbours = neighbours_of(features, messages)
-    return ReaderModel(**heads, thresholds=thresholds, neighbours=neighbours)  # type: ignore[arg-type]
-
-
-def neighbours_of(features: np.ndarray, messages: list[LabelledMessage]) -> NeighbourVote:
-    """The emotion vote of the messages' nearest neighbours, on the sentence-vector columns."""
-    vector_columns = features.shape[1] - len(SIGNALS) - WORD_BUCKETS
-    labels = np.array([EMOTIONS.index(m.emotion) for m in messages], dtype=np.int32)
-    return NeighbourVote.of(features[:, :vector_columns], labels, len(EMOTIONS))
+    return ReaderModel(**heads, thresholds=thresholds)  # type: ignore[arg-type]
 
 
 def open_model(
