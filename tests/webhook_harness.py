@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET = "scale-out-secret"
 PATH = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-REPLY_WAIT = 60.0  # seconds a person waits for an answer (a killed worker's lease is 15 s)
+REPLY_WAIT = 120.0  # seconds a person waits for an answer: after a kill under full load, a
+# reply the dead worker held waits for its lease (15 s) and for a sweep that is itself queued
 POST_TIMEOUT = 30.0  # Telegram gives up on a webhook call after a while and posts again
 QUESTION = "Mon fournisseur annonce +8 % sur l'acier, je le vois jeudi. Je prépare comment ?"
 CHECK_VALUES = 10  # statements in a quick check
